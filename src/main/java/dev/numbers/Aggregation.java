@@ -1,0 +1,409 @@
+package dev.numbers;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * One {@code /numbers} request in flight: its upstream fetches, the merged numbers and the protocol that writes the
+ * answer exactly once.
+ *
+ * <h2>Who writes the answer, and who completes the async context</h2>
+ *
+ * <p>Four kinds of thread race to end the exchange:
+ * <ol>
+ *   <li>the HttpClient thread that settles the <em>last</em> upstream ({@link #settle}, the "early" path);</li>
+ *   <li>a pool thread running {@link #onDeadline}, scheduled at the cutoff — the budget less the safety margin.
+ *       The service keeps its own timer because containers' async timeouts are not precise enough to be the
+ *       deadline: Tomcat scans for expired async requests only once a second;</li>
+ *   <li>the container thread running {@link #onTimeout}: the async timeout is set to the whole budget, a backstop
+ *       that only wins when the service's own timer was late;</li>
+ *   <li>the container thread running {@link #onError} when the client goes away.</li>
+ * </ol>
+ * Each first tries one compare-and-set of {@link #phase} out of {@code FETCHING}; exactly one succeeds, and only
+ * that thread writes a response, so no answer is ever written twice or by two threads.
+ *
+ * <p>Completing is subtler than writing. Jetty forbids {@code complete()} from any thread but the one inside
+ * {@code onTimeout} once the async timeout has fired (the cycle is then {@code EXPIRE}/{@code EXPIRING}), and answers
+ * a timeout whose listeners return without completing with a {@code 500}. Tomcat, in turn, throws on a second
+ * {@code complete()}. So:
+ * <ul>
+ *   <li>The {@code onTimeout} winner writes and completes itself: the thread inside {@code onTimeout} is always
+ *       allowed to.</li>
+ *   <li>A winner on any other thread (early or deadline path) writes, then calls {@code complete()}. If the container
+ *       timeout fired in between, Jetty refuses with {@link IllegalStateException}; the writer then records
+ *       {@code HANDED_OVER} and leaves completion to the {@code onTimeout} thread, which Jetty is then bound to run.</li>
+ *   <li>An {@code onTimeout} that loses the race waits (bounded) until the writer has tried to complete, then
+ *       completes on its behalf only if the writer recorded {@code HANDED_OVER}. Where a concurrent
+ *       {@code complete()} during a timeout is accepted (Tomcat), the writer records {@code ANSWERED} and
+ *       {@code onTimeout} does nothing — so {@code complete()} succeeds exactly once on every container.</li>
+ * </ul>
+ *
+ * <h2>Whole upstreams or nothing</h2>
+ *
+ * <p>Upstreams merge into a {@link ConcurrentSkipListSet} concurrently with each other under the shared side of
+ * {@link #mergeLock}, and only while the phase is still {@code FETCHING}. The writer moves the phase first and then
+ * takes the exclusive side to render its snapshot: it waits for merges already under way and every later merge sees
+ * the new phase and is dropped (counted {@code LATE}). No answer can hold part of an upstream's numbers.
+ */
+final class Aggregation implements AsyncListener {
+
+    private static final System.Logger LOG = System.getLogger(Aggregation.class.getName());
+
+    /** How long a losing {@code onTimeout} waits for the winning writer to try {@code complete()}. */
+    private static final long HANDOVER_WAIT_MILLIS = 5_000;
+
+    private enum Phase {
+        /** Upstreams are being fetched and merged. */
+        FETCHING,
+        /** The last upstream settled, or the service's deadline timer fired: that thread is writing the answer. */
+        ANSWERING,
+        /** The container's timeout fired first; the {@code onTimeout} thread is writing the answer. */
+        EXPIRED,
+        /** The client went away; nothing is written. */
+        ABANDONED,
+        /** The early writer's {@code complete()} was refused: the {@code onTimeout} thread must complete. */
+        HANDED_OVER,
+        /** The answer is written and {@code complete()} has been called. */
+        ANSWERED
+    }
+
+    private final long id;
+    private final long arrivalNanos;
+    private final Settings settings;
+    private final AsyncContext async;
+    private final HttpServletResponse response;
+    private final boolean headOnly;
+    private final AggregationObserver observer;
+    private final Runnable onFinished;
+    private final ConcurrentSkipListSet<Long> numbers = new ConcurrentSkipListSet<>();
+    private final ReadWriteLock mergeLock = new ReentrantReadWriteLock();
+    private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.FETCHING);
+    private final CountDownLatch writerDone = new CountDownLatch(1);
+    private final AtomicInteger unsettled;
+    /** Upstreams merged; read by the writer under the exclusive side of {@link #mergeLock}. */
+    private final AtomicInteger merged = new AtomicInteger();
+    private final List<UpstreamFetch> fetches;
+    private final Scheduler scheduler;
+    private final Executor executor;
+    private volatile Scheduler.Task deadline;
+
+    private Aggregation(Builder b) {
+        this.id = b.id;
+        this.arrivalNanos = b.arrivalNanos;
+        this.settings = b.settings;
+        this.async = b.async;
+        this.response = b.response;
+        this.headOnly = b.headOnly;
+        this.observer = b.observer;
+        this.onFinished = b.onFinished;
+        this.scheduler = b.client.getScheduler();
+        this.executor = b.client.getExecutor();
+        NumbersBodyParser parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
+        this.fetches = b.urls.stream()
+                .map(uri -> UpstreamFetch.prepare(this, b.client, uri, settings.maxBodyBytes(), parser))
+                .toList();
+        this.unsettled = new AtomicInteger(fetches.size());
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Arms the deadline and sends every upstream request. Called once, on the container thread that started async.
+     * Upstream callbacks may run (and even complete the exchange) before this method returns.
+     */
+    void start() {
+        async.addListener(this);
+        long elapsed = System.nanoTime() - arrivalNanos;
+        long cutoffNanos = Math.max(0, settings.cutoff().toNanos() - elapsed);
+        long budgetLeft = Math.max(1, TimeUnit.NANOSECONDS.toMillis(settings.budget().toNanos() - elapsed));
+        async.setTimeout(budgetLeft);
+        observer.aggregationStarted();
+        trace(null, "fan-out to " + fetches.size() + " upstreams, cutoff in " + cutoffNanos / 1_000_000 + "ms");
+        // The timer thread only hands over: rendering and writing happen on a pool thread, so that one large or
+        // slow answer never delays other requests' deadlines.
+        deadline = scheduler.schedule(() -> executor.execute(this::onDeadline), cutoffNanos, TimeUnit.NANOSECONDS);
+        for (UpstreamFetch fetch : fetches) {
+            fetch.send(budgetLeft);
+        }
+    }
+
+    /**
+     * Records how one upstream ended and merges its numbers if the answer has not been written yet. Called exactly
+     * once per upstream, from {@link UpstreamFetch#onComplete}. The last call writes the answer (the early path).
+     */
+    void settle(UpstreamFetch fetch, UpstreamOutcome outcome, long[] values) {
+        UpstreamOutcome recorded = outcome;
+        if (outcome == UpstreamOutcome.OK) {
+            recorded = merge(values) ? UpstreamOutcome.OK : UpstreamOutcome.LATE;
+        }
+        observer.upstreamSettled(recorded, Duration.ofNanos(System.nanoTime() - fetch.sentNanos()));
+        trace(fetch.uri(), "settled " + recorded.label());
+        if (unsettled.decrementAndGet() == 0) {
+            answerEarly();
+        }
+    }
+
+    private boolean merge(long[] values) {
+        mergeLock.readLock().lock();
+        try {
+            if (phase.get() != Phase.FETCHING) {
+                return false; // the answer is being (or has been) written without this upstream
+            }
+            for (long value : values) {
+                numbers.add(value);
+            }
+            merged.incrementAndGet();
+            return true;
+        } finally {
+            mergeLock.readLock().unlock();
+        }
+    }
+
+    /** The early path: every upstream has settled before the deadline. */
+    private void answerEarly() {
+        if (phase.compareAndSet(Phase.FETCHING, Phase.ANSWERING)) {
+            answerAndComplete();
+        }
+    }
+
+    /** The deadline path: the service's own timer fired at the cutoff; pending upstreams are abandoned. */
+    private void onDeadline() {
+        if (phase.compareAndSet(Phase.FETCHING, Phase.ANSWERING)) {
+            abortPending();
+            answerAndComplete();
+        }
+    }
+
+    /** Writes and completes from a thread that is not the container's {@code onTimeout} thread. */
+    private void answerAndComplete() {
+        try {
+            writeAnswer();
+        } finally {
+            try {
+                async.complete();
+                phase.set(Phase.ANSWERED);
+            } catch (IllegalStateException expiring) {
+                // Jetty: the container's async timeout fired after our compare-and-set; only the thread inside
+                // onTimeout may complete now, and Jetty will run it. Hand completion over (see the class comment).
+                phase.set(Phase.HANDED_OVER);
+                trace(null, "complete() refused, handed over to onTimeout");
+            } finally {
+                writerDone.countDown();
+            }
+        }
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        if (phase.compareAndSet(Phase.FETCHING, Phase.EXPIRED)) {
+            abortPending();
+            try {
+                writeAnswer();
+            } finally {
+                complete();
+            }
+            return;
+        }
+        // Another writer won the race. If it is still between its compare-and-set and complete(), its complete()
+        // is refused now that the cycle is expiring: wait until it has tried, then complete on its behalf.
+        Phase current = phase.get();
+        if (current == Phase.ANSWERING || current == Phase.HANDED_OVER) {
+            try {
+                if (!writerDone.await(HANDOVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                    LOG.log(Level.WARNING, "Request {0}: answer writer still busy {1}ms after the timeout", id,
+                            HANDOVER_WAIT_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (phase.compareAndSet(Phase.HANDED_OVER, Phase.ANSWERED)) {
+                complete();
+            }
+        }
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        if (phase.compareAndSet(Phase.FETCHING, Phase.ABANDONED)) {
+            abortPending();
+            trace(null, "client gone: " + event.getThrowable());
+            observer.requestFinished(RequestResult.PARTIAL, sinceArrival(), true);
+            complete();
+        }
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        // The cycle is over however it ended; nothing may keep fetching or waiting for it.
+        Scheduler.Task task = deadline;
+        if (task != null) {
+            task.cancel();
+        }
+        abortPending();
+        onFinished.run();
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+        // not re-dispatched
+    }
+
+    private void complete() {
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // The container already ended the cycle (e.g. after a client error); nothing is left to complete.
+            trace(null, "complete() not possible: " + e.getMessage());
+        }
+    }
+
+    private void abortPending() {
+        if (unsettled.get() == 0) {
+            return;
+        }
+        DeadlineExceeded cause = new DeadlineExceeded();
+        for (UpstreamFetch fetch : fetches) {
+            fetch.abort(cause);
+        }
+    }
+
+    /** Renders the snapshot under the exclusive lock, then writes it. Only the phase winner calls this. */
+    private void writeAnswer() {
+        NumbersAnswer answer;
+        int mergedAtSnapshot;
+        mergeLock.writeLock().lock();
+        try {
+            answer = NumbersAnswer.of(numbers);
+            mergedAtSnapshot = merged.get();
+        } finally {
+            mergeLock.writeLock().unlock();
+        }
+        RequestResult result = mergedAtSnapshot == fetches.size() ? RequestResult.COMPLETE : RequestResult.PARTIAL;
+        try {
+            answer.write(response, headOnly, serverTiming(mergedAtSnapshot));
+            response.flushBuffer();
+        } catch (IOException e) {
+            trace(null, "answer not delivered: " + e);
+        }
+        Duration took = sinceArrival();
+        observer.requestFinished(result, took, true);
+        Duration overshoot = took.minus(settings.budget());
+        if (!overshoot.isNegative() && !overshoot.isZero()) {
+            observer.lateAnswer(overshoot);
+            LOG.log(Level.DEBUG, "Request {0} answered {1}ms after its budget", id, overshoot.toMillis());
+        }
+        trace(null, result.label() + " answer, " + mergedAtSnapshot + "/" + fetches.size() + " upstreams in "
+                + took.toMillis() + "ms");
+    }
+
+    private String serverTiming(int mergedCount) {
+        double millis = (System.nanoTime() - arrivalNanos) / 1_000_000.0;
+        return String.format(Locale.ROOT, "total;dur=%.1f, upstreams;desc=\"%d/%d\"", millis, mergedCount,
+                fetches.size());
+    }
+
+    private Duration sinceArrival() {
+        return Duration.ofNanos(System.nanoTime() - arrivalNanos);
+    }
+
+    /** Logs one fan-out step: at INFO when {@code numbers.debug} is on, else at DEBUG if that is enabled. */
+    void trace(URI uri, String what) {
+        Level level = settings.debug() ? Level.INFO : Level.DEBUG;
+        if (LOG.isLoggable(level)) {
+            LOG.log(level, "[{0}] {1}{2}", id, uri == null ? "" : uri + " ", what);
+        }
+    }
+
+    /** The abort cause of upstreams still pending when the answer is written; stackless, it is expected. */
+    static final class DeadlineExceeded extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        DeadlineExceeded() {
+            super("Answer written before this upstream settled", null, false, false);
+        }
+    }
+
+    /** Collects what an aggregation needs; all fields are required. */
+    static final class Builder {
+        private long id;
+        private long arrivalNanos;
+        private Settings settings;
+        private AsyncContext async;
+        private HttpServletResponse response;
+        private boolean headOnly;
+        private HttpClient client;
+        private List<URI> urls;
+        private AggregationObserver observer = AggregationObserver.NONE;
+        private Runnable onFinished = () -> { };
+
+        private Builder() {
+        }
+
+        Builder id(long id) {
+            this.id = id;
+            return this;
+        }
+
+        Builder arrivalNanos(long arrivalNanos) {
+            this.arrivalNanos = arrivalNanos;
+            return this;
+        }
+
+        Builder settings(Settings settings) {
+            this.settings = settings;
+            return this;
+        }
+
+        Builder exchange(AsyncContext async, HttpServletResponse response, boolean headOnly) {
+            this.async = async;
+            this.response = response;
+            this.headOnly = headOnly;
+            return this;
+        }
+
+        Builder client(HttpClient client) {
+            this.client = client;
+            return this;
+        }
+
+        Builder urls(List<URI> urls) {
+            this.urls = urls;
+            return this;
+        }
+
+        Builder observer(AggregationObserver observer) {
+            this.observer = observer;
+            return this;
+        }
+
+        Builder onFinished(Runnable onFinished) {
+            this.onFinished = onFinished;
+            return this;
+        }
+
+        Aggregation build() {
+            return new Aggregation(this);
+        }
+    }
+}

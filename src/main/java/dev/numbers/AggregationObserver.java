@@ -1,0 +1,45 @@
+package dev.numbers;
+
+import java.time.Duration;
+
+/**
+ * Receives the facts of every request and upstream fetch, for metrics and tracing. Implementations are called on
+ * container and HttpClient threads concurrently and must be thread-safe, fast and non-blocking; they must not throw.
+ */
+public interface AggregationObserver {
+
+    /** An observer that ignores everything. */
+    AggregationObserver NONE = new AggregationObserver() {
+    };
+
+    /** An aggregation started (it holds an in-flight slot until {@link #requestFinished}). */
+    default void aggregationStarted() {
+    }
+
+    /**
+     * One upstream fetch ended.
+     *
+     * @param outcome  how it ended
+     * @param duration from the moment it was sent until it settled
+     */
+    default void upstreamSettled(UpstreamOutcome outcome, Duration duration) {
+    }
+
+    /**
+     * A request's answer was written (or the client went away).
+     *
+     * @param result      how it ended
+     * @param duration    from arrival until the last byte was handed to the container
+     * @param aggregated  whether it was an aggregation that {@link #aggregationStarted} announced
+     */
+    default void requestFinished(RequestResult result, Duration duration, boolean aggregated) {
+    }
+
+    /**
+     * An answer's last byte was handed to the container after the budget.
+     *
+     * @param overshoot how much later than the budget
+     */
+    default void lateAnswer(Duration overshoot) {
+    }
+}

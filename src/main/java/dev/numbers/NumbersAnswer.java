@@ -1,0 +1,66 @@
+package dev.numbers;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.NavigableSet;
+
+/**
+ * The {@code 200 {"numbers":[…]}} answer: renders an ascending set of numbers and writes it with its headers.
+ *
+ * <p>The body is rendered into one byte array first so that {@code Content-Length} is exact and the container can
+ * send headers and body in as few writes as possible.
+ */
+final class NumbersAnswer {
+
+    private final byte[] body;
+
+    private NumbersAnswer(byte[] body) {
+        this.body = body;
+    }
+
+    /**
+     * Renders a snapshot of the given set.
+     *
+     * @param numbers an ascending set; iterated once (a weakly consistent iterator is fine when nothing is added)
+     * @return the rendered answer
+     */
+    static NumbersAnswer of(NavigableSet<Long> numbers) {
+        StringBuilder json = new StringBuilder(16 + numbers.size() * 8);
+        json.append("{\"numbers\":[");
+        boolean first = true;
+        for (Long n : numbers) {
+            if (!first) {
+                json.append(',');
+            }
+            json.append(n.longValue());
+            first = false;
+        }
+        json.append("]}");
+        return new NumbersAnswer(json.toString().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** @return the rendered JSON, for tests */
+    String json() {
+        return new String(body, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Writes status, headers and (unless {@code headOnly}) the body. The response is not committed before this.
+     *
+     * @param response      the response
+     * @param headOnly      a {@code HEAD} request: headers and {@code Content-Length} only
+     * @param serverTiming  the {@code Server-Timing} header value
+     * @throws IOException when the client is gone
+     */
+    void write(HttpServletResponse response, boolean headOnly, String serverTiming) throws IOException {
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType("application/json");
+        response.setHeader("Cache-Control", "no-store");
+        response.setHeader("Server-Timing", serverTiming);
+        response.setContentLength(body.length);
+        if (!headOnly) {
+            response.getOutputStream().write(body);
+        }
+    }
+}

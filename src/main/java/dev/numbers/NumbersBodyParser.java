@@ -1,0 +1,113 @@
+package dev.numbers;
+
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Reads an upstream's body, {@code {"numbers":[…]}}, with Gson's streaming reader and nothing in between.
+ *
+ * <p>The rules (SPEC, "Each upstream"): the top level is one JSON object; exactly one member is named
+ * {@code numbers} in any letter case (the classic server writes {@code Numbers}); it is an array whose every element
+ * is a JSON number written as a plain integer that fits in a signed 64-bit long. Unknown members are skipped.
+ * Anything else — malformed or trailing JSON, a missing, duplicated or non-array member, an element such as
+ * {@code 1.5}, {@code 1e2}, {@code "2"}, {@code null} or {@code 9223372036854775808}, more than the configured number
+ * of elements — rejects the whole body, so an upstream is merged whole or not at all.
+ */
+final class NumbersBodyParser {
+
+    private static final String MEMBER = "numbers";
+
+    private final int maxNumbers;
+
+    private NumbersBodyParser(int maxNumbers) {
+        this.maxNumbers = maxNumbers;
+    }
+
+    static NumbersBodyParser withLimit(int maxNumbers) {
+        return new NumbersBodyParser(maxNumbers);
+    }
+
+    /**
+     * Parses a complete body.
+     *
+     * @param body the decoded body bytes (JSON is UTF-8)
+     * @return the numbers, in the upstream's order, possibly with repetitions
+     * @throws InvalidBodyException when the body breaks any rule above
+     */
+    long[] parse(byte[] body) {
+        return parse(new ByteArrayInputStream(body));
+    }
+
+    long[] parse(InputStream body) {
+        try (JsonReader reader = new JsonReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            reader.setStrictness(Strictness.STRICT);
+            long[] numbers = null;
+            reader.beginObject();
+            while (reader.hasNext()) {
+                if (MEMBER.equalsIgnoreCase(reader.nextName())) {
+                    if (numbers != null) {
+                        throw new InvalidBodyException("more than one member named numbers");
+                    }
+                    numbers = readArray(reader);
+                } else {
+                    reader.skipValue();
+                }
+            }
+            reader.endObject();
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new InvalidBodyException("content after the top-level object");
+            }
+            if (numbers == null) {
+                throw new InvalidBodyException("no member named numbers");
+            }
+            return numbers;
+        } catch (InvalidBodyException e) {
+            throw e;
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            // Gson reports malformed JSON as MalformedJsonException (an IOException) and unexpected tokens as
+            // IllegalStateException; the stream cannot fail otherwise since it reads memory.
+            throw new InvalidBodyException(e.getMessage());
+        }
+    }
+
+    private long[] readArray(JsonReader reader) throws IOException {
+        if (reader.peek() != JsonToken.BEGIN_ARRAY) {
+            throw new InvalidBodyException("numbers is not an array");
+        }
+        long[] numbers = new long[16];
+        int count = 0;
+        reader.beginArray();
+        while (reader.hasNext()) {
+            if (reader.peek() != JsonToken.NUMBER) {
+                throw new InvalidBodyException("an element of numbers is not a number");
+            }
+            if (count == maxNumbers) {
+                throw new InvalidBodyException("more than " + maxNumbers + " numbers");
+            }
+            if (count == numbers.length) {
+                numbers = Arrays.copyOf(numbers, Math.min(maxNumbers, numbers.length * 2));
+            }
+            // nextString() gives the literal as written; Long.parseLong accepts only a plain, in-range integer.
+            numbers[count++] = Long.parseLong(reader.nextString());
+        }
+        reader.endArray();
+        return Arrays.copyOf(numbers, count);
+    }
+
+    /** A body that breaks the upstream contract; carries no stack trace since it is an expected outcome. */
+    static final class InvalidBodyException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        InvalidBodyException(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.numbers;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code GET /numbers?u=URL&u=URL…}: validates the request, then either answers at once (errors, no valid URL,
+ * overload) or starts an asynchronous {@link Aggregation} that fans out to the upstreams and writes the merged
+ * answer within the budget. {@code HEAD} behaves like {@code GET} without a body; other methods get {@code 405}.
+ * Declared in {@code web.xml} with {@code async-supported}.
+ */
+public final class NumbersServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final String ALLOW = "GET, HEAD";
+
+    private final AtomicLong ids = new AtomicLong();
+    private transient NumbersService service;
+
+    @Override
+    public void init() throws ServletException {
+        service = NumbersService.from(getServletContext());
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        long arrivalNanos = System.nanoTime();
+        String method = request.getMethod();
+        boolean headOnly = "HEAD".equals(method);
+        if (!headOnly && !"GET".equals(method)) {
+            response.setHeader("Allow", ALLOW);
+            reject(Problem.methodNotAllowed(method), response, false, arrivalNanos);
+            return;
+        }
+
+        Settings settings = service.settings();
+        UpstreamUrls upstreams;
+        try {
+            upstreams = UpstreamUrls.select(request.getParameterValues("u"), settings.maxUrls());
+        } catch (UpstreamUrls.TooManyUrlsException e) {
+            reject(Problem.tooManyUrls(e.limit()), response, headOnly, arrivalNanos);
+            return;
+        }
+
+        if (upstreams.urls().isEmpty()) {
+            NumbersAnswer.of(new ConcurrentSkipListSet<>()).write(response, headOnly, String.format(Locale.ROOT,
+                    "total;dur=%.1f, upstreams;desc=\"0/0\"", (System.nanoTime() - arrivalNanos) / 1e6));
+            service.observer().requestFinished(RequestResult.EMPTY, since(arrivalNanos), false);
+            return;
+        }
+
+        InFlightLimiter limiter = service.limiter();
+        if (!limiter.tryAcquire()) {
+            response.setHeader("Retry-After", "1");
+            Problem.overloaded(limiter.limit()).write(response, headOnly);
+            service.observer().requestFinished(RequestResult.SHED, since(arrivalNanos), false);
+            return;
+        }
+        Runnable release = releaseOnce(limiter);
+        try {
+            AsyncContext async = request.startAsync(request, response);
+            Aggregation.builder()
+                    .id(ids.incrementAndGet())
+                    .arrivalNanos(arrivalNanos)
+                    .settings(settings)
+                    .exchange(async, response, headOnly)
+                    .client(service.client().httpClient())
+                    .urls(upstreams.urls())
+                    .observer(service.observer())
+                    .onFinished(release)
+                    .build()
+                    .start();
+        } catch (RuntimeException e) {
+            // startAsync or the fan-out failed before the aggregation could own the slot; if the aggregation's
+            // listener was registered it will release as well, which releaseOnce makes harmless.
+            release.run();
+            throw e;
+        }
+    }
+
+    private void reject(Problem problem, HttpServletResponse response, boolean headOnly, long arrivalNanos)
+            throws IOException {
+        problem.write(response, headOnly);
+        service.observer().requestFinished(RequestResult.REJECTED, since(arrivalNanos), false);
+    }
+
+    private static Runnable releaseOnce(InFlightLimiter limiter) {
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                limiter.release();
+            }
+        };
+    }
+
+    private static Duration since(long arrivalNanos) {
+        return Duration.ofNanos(System.nanoTime() - arrivalNanos);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.numbers;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The service's effective settings, immutable once the web application has started.
+ *
+ * <p>Every setting has a default and is read from a {@link SettingSource} (context parameter &lt; system property
+ * &lt; environment variable). Values are parsed strictly: anything malformed or out of range raises
+ * {@link InvalidSettingException} naming the setting, which stops the deployment.
+ *
+ * @param budget                  time from arrival until the last byte of the answer is written
+ * @param safetyMargin            how much of the budget is reserved for writing the answer: the deadline at which
+ *                                pending upstreams are abandoned is {@code budget - safetyMargin} after arrival
+ * @param maxUrls                 distinct valid URLs per request; more is a {@code 400}
+ * @param maxBodyBytes            an upstream body larger than this (after decoding) is abandoned
+ * @param maxNumbersPerUpstream   an upstream returning more numbers than this counts as failed
+ * @param allowedNetworks         CIDR blocks exempt from the private-address refusal
+ * @param maxInFlight             aggregations at once; beyond, a fast {@code 503}
+ * @param connectTimeout          TCP (and TLS) connect timeout towards an upstream
+ * @param maxConnectionsPerHost   connection pool size per upstream origin
+ * @param maxQueuedPerHost        requests waiting for a connection per upstream origin
+ * @param maxRedirects            redirect hops followed per upstream
+ * @param debug                   trace every request's fan-out in the log
+ * @param metricsPath             path of the Prometheus endpoint, empty when switched off
+ * @param healthPath              path of the health endpoint, empty when switched off
+ */
+public record Settings(
+        Duration budget,
+        Duration safetyMargin,
+        int maxUrls,
+        long maxBodyBytes,
+        int maxNumbersPerUpstream,
+        List<String> allowedNetworks,
+        int maxInFlight,
+        Duration connectTimeout,
+        int maxConnectionsPerHost,
+        int maxQueuedPerHost,
+        int maxRedirects,
+        boolean debug,
+        String metricsPath,
+        String healthPath) {
+
+    /** Setting names, as written in {@code web.xml}, system properties and (upper snake case) the environment. */
+    public static final String BUDGET = "numbers.budget";
+    public static final String SAFETY_MARGIN = "numbers.safetyMargin";
+    public static final String MAX_URLS = "numbers.maxUrls";
+    public static final String MAX_BODY_BYTES = "numbers.maxBodyBytes";
+    public static final String MAX_NUMBERS_PER_UPSTREAM = "numbers.maxNumbersPerUpstream";
+    public static final String ALLOWED_NETWORKS = "numbers.allowedNetworks";
+    public static final String MAX_IN_FLIGHT = "numbers.maxInFlight";
+    public static final String CONNECT_TIMEOUT = "numbers.connectTimeout";
+    public static final String MAX_CONNECTIONS_PER_HOST = "numbers.maxConnectionsPerHost";
+    public static final String MAX_QUEUED_PER_HOST = "numbers.maxQueuedPerHost";
+    public static final String MAX_REDIRECTS = "numbers.maxRedirects";
+    public static final String DEBUG = "numbers.debug";
+    public static final String METRICS_PATH = "numbers.metricsPath";
+    public static final String HEALTH_PATH = "numbers.healthPath";
+
+    public Settings {
+        allowedNetworks = List.copyOf(allowedNetworks);
+        if (budget.compareTo(Duration.ofMillis(10)) < 0) {
+            throw new InvalidSettingException(BUDGET, budget.toMillis() + "ms", "at least 10ms");
+        }
+        if (safetyMargin.compareTo(budget) >= 0) {
+            throw new InvalidSettingException(SAFETY_MARGIN, safetyMargin.toMillis() + "ms",
+                    "less than the budget (" + budget.toMillis() + "ms)");
+        }
+        requireRange(MAX_URLS, maxUrls, 1, 100_000);
+        requireRange(MAX_NUMBERS_PER_UPSTREAM, maxNumbersPerUpstream, 1, Integer.MAX_VALUE);
+        requireRange(MAX_IN_FLIGHT, maxInFlight, 1, Integer.MAX_VALUE);
+        requireRange(MAX_CONNECTIONS_PER_HOST, maxConnectionsPerHost, 1, 100_000);
+        requireRange(MAX_QUEUED_PER_HOST, maxQueuedPerHost, 1, 1_000_000);
+        requireRange(MAX_REDIRECTS, maxRedirects, 0, 20);
+        if (maxBodyBytes < 1 || maxBodyBytes > Integer.MAX_VALUE - 8) {
+            throw new InvalidSettingException(MAX_BODY_BYTES, Long.toString(maxBodyBytes), "1 to 2GiB");
+        }
+        if (connectTimeout.isZero() || connectTimeout.isNegative()) {
+            throw new InvalidSettingException(CONNECT_TIMEOUT, connectTimeout.toMillis() + "ms", "a positive duration");
+        }
+    }
+
+    /**
+     * The defaults, as documented in the README.
+     *
+     * @return settings with every default
+     */
+    public static Settings defaults() {
+        return load(SettingSource.of(Map.of()));
+    }
+
+    /**
+     * Reads and validates every setting.
+     *
+     * @param source where raw values come from
+     * @return the effective settings
+     * @throws InvalidSettingException naming the first malformed or out-of-range setting
+     */
+    public static Settings load(SettingSource source) {
+        return new Settings(
+                read(source, BUDGET, "500ms", v -> SettingValues.duration(BUDGET, v)),
+                read(source, SAFETY_MARGIN, "25ms", v -> SettingValues.duration(SAFETY_MARGIN, v)),
+                read(source, MAX_URLS, "64", v -> SettingValues.integer(MAX_URLS, v)),
+                read(source, MAX_BODY_BYTES, "8MiB", v -> SettingValues.size(MAX_BODY_BYTES, v)),
+                read(source, MAX_NUMBERS_PER_UPSTREAM, "1000000", v -> SettingValues.integer(MAX_NUMBERS_PER_UPSTREAM, v)),
+                read(source, ALLOWED_NETWORKS, "", SettingValues::list),
+                read(source, MAX_IN_FLIGHT, "2048", v -> SettingValues.integer(MAX_IN_FLIGHT, v)),
+                read(source, CONNECT_TIMEOUT, "250ms", v -> SettingValues.duration(CONNECT_TIMEOUT, v)),
+                read(source, MAX_CONNECTIONS_PER_HOST, "512", v -> SettingValues.integer(MAX_CONNECTIONS_PER_HOST, v)),
+                read(source, MAX_QUEUED_PER_HOST, "4096", v -> SettingValues.integer(MAX_QUEUED_PER_HOST, v)),
+                read(source, MAX_REDIRECTS, "4", v -> SettingValues.integer(MAX_REDIRECTS, v)),
+                read(source, DEBUG, "false", v -> SettingValues.bool(DEBUG, v)),
+                read(source, METRICS_PATH, "/metrics", v -> SettingValues.path(METRICS_PATH, v)),
+                read(source, HEALTH_PATH, "/health", v -> SettingValues.path(HEALTH_PATH, v)));
+    }
+
+    private static <T> T read(SettingSource source, String name, String fallback, Function<String, T> parser) {
+        Optional<String> raw = source.get(name);
+        return parser.apply(raw.orElse(fallback));
+    }
+
+    private static void requireRange(String name, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new InvalidSettingException(name, Long.toString(value), "between " + min + " and " + max);
+        }
+    }
+
+    /** The point after arrival at which pending upstreams are abandoned and the answer is written. */
+    Duration cutoff() {
+        return budget.minus(safetyMargin);
+    }
+
+    /**
+     * A one-line summary for the startup log.
+     *
+     * @return the effective settings as {@code name=value} pairs
+     */
+    public String describe() {
+        return BUDGET + "=" + budget.toMillis() + "ms " + SAFETY_MARGIN + "=" + safetyMargin.toMillis() + "ms "
+                + MAX_URLS + "=" + maxUrls + " " + MAX_BODY_BYTES + "=" + maxBodyBytes + " "
+                + MAX_NUMBERS_PER_UPSTREAM + "=" + maxNumbersPerUpstream + " " + ALLOWED_NETWORKS + "=" + allowedNetworks
+                + " " + MAX_IN_FLIGHT + "=" + maxInFlight + " " + CONNECT_TIMEOUT + "=" + connectTimeout.toMillis() + "ms "
+                + MAX_CONNECTIONS_PER_HOST + "=" + maxConnectionsPerHost + " " + MAX_QUEUED_PER_HOST + "=" + maxQueuedPerHost
+                + " " + MAX_REDIRECTS + "=" + maxRedirects + " " + DEBUG + "=" + debug + " "
+                + METRICS_PATH + "=" + (metricsPath.isEmpty() ? "off" : metricsPath) + " "
+                + HEALTH_PATH + "=" + (healthPath.isEmpty() ? "off" : healthPath);
+    }
+}

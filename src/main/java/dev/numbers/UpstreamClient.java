@@ -1,0 +1,113 @@
+package dev.numbers;
+
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.SocketAddressResolver;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+
+/**
+ * The one {@link HttpClient} a web application shares for every upstream fetch, with the threads it owns.
+ *
+ * <p>All of its threads (the client's pool, selector and timer) are created here and ended by {@link #stop()}, which
+ * waits until they have terminated, so that undeploying leaves no thread behind (Tomcat checks this).
+ */
+final class UpstreamClient {
+
+    private static final long STOP_WAIT_MILLIS = 5_000;
+
+    private final HttpClient httpClient;
+    private final QueuedThreadPool executor;
+    private final ScheduledThreadPoolExecutor timer;
+
+    private UpstreamClient(Settings settings) {
+        executor = new QueuedThreadPool(256, 4);
+        executor.setName("numbers-client");
+        executor.setDaemon(true);
+        executor.setStopTimeout(STOP_WAIT_MILLIS);
+
+        AtomicInteger timers = new AtomicInteger();
+        timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "numbers-client-timer-" + timers.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        // Deadline and request timers are cancelled by the thousand; cancelled ones must not pile up in the queue.
+        timer.setRemoveOnCancelPolicy(true);
+        ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler(timer);
+
+        ClientConnector connector = new ClientConnector();
+        connector.setExecutor(executor);
+        connector.setScheduler(scheduler);
+        connector.setConnectTimeout(settings.connectTimeout());
+        connector.setSelectors(1);
+
+        httpClient = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        httpClient.setName("numbers-client");
+        httpClient.setExecutor(executor);
+        httpClient.setScheduler(scheduler);
+        httpClient.setConnectTimeout(settings.connectTimeout().toMillis());
+        httpClient.setAddressResolutionTimeout(settings.connectTimeout().toMillis());
+        // Every connection, including each redirect hop, resolves through the address policy (SPEC, "Safety").
+        httpClient.setSocketAddressResolver(PolicyCheckingResolver.of(AddressPolicy.of(settings.allowedNetworks()),
+                new SocketAddressResolver.Async(executor, scheduler, settings.connectTimeout().toMillis())));
+        httpClient.setMaxConnectionsPerDestination(settings.maxConnectionsPerHost());
+        httpClient.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerHost());
+        httpClient.setFollowRedirects(true);
+        httpClient.setMaxRedirects(settings.maxRedirects());
+        httpClient.setIdleTimeout(30_000);
+        httpClient.setMaxResponseHeadersSize(16 * 1024);
+        // Upstreams of different callers must not share state through cookies.
+        httpClient.setHttpCookieStore(new HttpCookieStore.Empty());
+        httpClient.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "numbers"));
+        httpClient.setStrictEventOrdering(false);
+    }
+
+    /**
+     * Configures a client; it is not started.
+     *
+     * @param settings the effective settings
+     * @return the client, ready to {@link #start()}
+     */
+    static UpstreamClient create(Settings settings) {
+        return new UpstreamClient(settings);
+    }
+
+    void start() throws Exception {
+        httpClient.start();
+    }
+
+    /**
+     * Stops the client (aborting whatever is still in flight) and waits for its threads to end. Must not be called
+     * from one of the client's own threads.
+     */
+    void stop() throws Exception {
+        try {
+            httpClient.stop();
+        } finally {
+            timer.shutdownNow();
+            timer.awaitTermination(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    HttpClient httpClient() {
+        return httpClient;
+    }
+
+    boolean isRunning() {
+        return httpClient.isRunning();
+    }
+
+    String describe() {
+        return "client maxConnectionsPerDestination=" + httpClient.getMaxConnectionsPerDestination()
+                + " maxRequestsQueuedPerDestination=" + httpClient.getMaxRequestsQueuedPerDestination()
+                + " maxRedirects=" + httpClient.getMaxRedirects() + " threads=" + executor.getMaxThreads();
+    }
+}

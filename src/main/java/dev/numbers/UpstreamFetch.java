@@ -1,0 +1,165 @@
+package dev.numbers;
+
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpResponseException;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+
+/**
+ * One upstream request of an aggregation: sends it, buffers a capped body, maps how it ended to an
+ * {@link UpstreamOutcome} and hands the outcome (and, for {@code OK}, the parsed numbers) to the
+ * {@link Aggregation} exactly once.
+ *
+ * <p>Jetty's {@code HttpClient} calls {@link #onComplete(Result)} exactly once per request, whether it succeeded,
+ * failed, timed out or was aborted; that call is the single place where this fetch settles. The other callbacks run
+ * before it, one at a time, on the thread reading the response, so the fields they share need no synchronization.
+ */
+final class UpstreamFetch extends BufferingResponseListener {
+
+    private final Aggregation aggregation;
+    private final URI uri;
+    private final long maxBodyBytes;
+    private final NumbersBodyParser parser;
+    private final Request request;
+    private long sentNanos;
+    private long received;
+    private boolean tooLarge;
+
+    private UpstreamFetch(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes, NumbersBodyParser parser) {
+        super((int) maxBodyBytes);
+        this.aggregation = aggregation;
+        this.uri = uri;
+        this.maxBodyBytes = maxBodyBytes;
+        this.parser = parser;
+        this.request = client.newRequest(uri).method(HttpMethod.GET);
+    }
+
+    static UpstreamFetch prepare(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes,
+            NumbersBodyParser parser) {
+        return new UpstreamFetch(aggregation, client, uri, maxBodyBytes, parser);
+    }
+
+    /**
+     * Sends the request with a total timeout, so that even an abandoned upstream never outlives the budget.
+     *
+     * @param timeoutMillis the time left until the budget ends
+     */
+    void send(long timeoutMillis) {
+        sentNanos = System.nanoTime();
+        request.timeout(Math.max(1, timeoutMillis), TimeUnit.MILLISECONDS).send(this);
+    }
+
+    /**
+     * Aborts the request if it is still pending; the abort surfaces in {@link #onComplete} as a failure with
+     * {@code cause}. Harmless when the request has already completed.
+     */
+    void abort(Throwable cause) {
+        request.abort(cause);
+    }
+
+    URI uri() {
+        return uri;
+    }
+
+    long sentNanos() {
+        return sentNanos;
+    }
+
+    @Override
+    public void onHeaders(Response response) {
+        long length = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        if (length > maxBodyBytes) {
+            abortTooLarge(response);
+            return;
+        }
+        if (isSuccess(response.getStatus())) {
+            super.onHeaders(response);
+        }
+    }
+
+    @Override
+    public void onContent(Response response, Content.Chunk chunk, Runnable demander) throws Exception {
+        received += chunk.remaining();
+        if (received > maxBodyBytes) {
+            abortTooLarge(response);
+            return;
+        }
+        if (isSuccess(response.getStatus())) {
+            super.onContent(response, chunk, demander);
+        } else {
+            // An error body is drained (so the connection can be reused) but never buffered.
+            demander.run();
+        }
+    }
+
+    @Override
+    public void onComplete(Result result) {
+        UpstreamOutcome outcome;
+        long[] numbers = null;
+        if (result.isSucceeded()) {
+            if (isSuccess(result.getResponse().getStatus())) {
+                try {
+                    numbers = parser.parse(getContent());
+                    outcome = UpstreamOutcome.OK;
+                } catch (NumbersBodyParser.InvalidBodyException e) {
+                    aggregation.trace(uri, "invalid body: " + e.getMessage());
+                    outcome = UpstreamOutcome.INVALID_BODY;
+                }
+            } else {
+                outcome = UpstreamOutcome.HTTP_ERROR;
+            }
+        } else {
+            outcome = classifyFailure(result.getFailure());
+            aggregation.trace(uri, outcome.label() + ": " + result.getFailure());
+        }
+        aggregation.settle(this, outcome, numbers);
+    }
+
+    private UpstreamOutcome classifyFailure(Throwable failure) {
+        if (tooLarge) {
+            return UpstreamOutcome.TOO_LARGE;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof Aggregation.DeadlineExceeded || t instanceof TimeoutException) {
+                return UpstreamOutcome.LATE;
+            }
+            if (t instanceof AddressRefusedException) {
+                return UpstreamOutcome.REFUSED;
+            }
+            if (t instanceof HttpResponseException) {
+                return UpstreamOutcome.HTTP_ERROR; // e.g. too many redirects, a redirect loop
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return UpstreamOutcome.CONNECT_ERROR;
+    }
+
+    private void abortTooLarge(Response response) {
+        tooLarge = true;
+        response.abort(new BodyTooLargeException(maxBodyBytes));
+    }
+
+    private static boolean isSuccess(int status) {
+        return status >= 200 && status < 300;
+    }
+
+    /** The abort cause of a body over the cap; stackless, it is an expected outcome. */
+    static final class BodyTooLargeException extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLargeException(long limit) {
+            super("Upstream body larger than " + limit + " bytes", null, false, false);
+        }
+    }
+}

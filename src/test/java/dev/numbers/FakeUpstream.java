@@ -1,0 +1,187 @@
+package dev.numbers;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPOutputStream;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * A real HTTP upstream on 127.0.0.1, port 0, whose paths behave as each test says. Delays are scheduled, never
+ * slept, so hundreds of slow answers cost no threads.
+ */
+final class FakeUpstream implements AutoCloseable {
+
+    /** What a path does with a request. */
+    @FunctionalInterface
+    interface Behavior {
+        void handle(Request request, Response response, Callback callback, Scheduler scheduler) throws Exception;
+    }
+
+    private final Server server = new Server();
+    private final ServerConnector connector = new ServerConnector(server, 1, 1);
+    private final Map<String, Behavior> routes = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+
+    private FakeUpstream() {
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        connector.setAcceptQueueSize(1024);
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract.NonBlocking() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                String path = Request.getPathInContext(request);
+                hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+                Behavior behavior = routes.get(path);
+                if (behavior == null) {
+                    Response.writeError(request, response, callback, 404);
+                    return true;
+                }
+                behavior.handle(request, response, callback, server.getScheduler());
+                return true;
+            }
+        });
+    }
+
+    static FakeUpstream start() throws Exception {
+        FakeUpstream upstream = new FakeUpstream();
+        upstream.server.start();
+        return upstream;
+    }
+
+    FakeUpstream on(String path, Behavior behavior) {
+        routes.put(path, behavior);
+        return this;
+    }
+
+    String url(String pathAndQuery) {
+        return "http://127.0.0.1:" + connector.getLocalPort() + pathAndQuery;
+    }
+
+    int port() {
+        return connector.getLocalPort();
+    }
+
+    int hits(String path) {
+        AtomicInteger count = hits.get(path);
+        return count == null ? 0 : count.get();
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+
+    // ---- behaviours ----
+
+    static Behavior json(String body) {
+        return status(200, body);
+    }
+
+    static Behavior numbers(long... values) {
+        StringBuilder body = new StringBuilder("{\"numbers\":[");
+        for (int i = 0; i < values.length; i++) {
+            body.append(i == 0 ? "" : ",").append(values[i]);
+        }
+        return json(body.append("]}").toString());
+    }
+
+    static Behavior status(int status, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return (request, response, callback, scheduler) -> {
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            response.write(true, ByteBuffer.wrap(bytes), callback);
+        };
+    }
+
+    static Behavior gzipJson(String body) {
+        byte[] gzipped = gzip(body.getBytes(StandardCharsets.UTF_8));
+        return (request, response, callback, scheduler) -> {
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put(HttpHeader.CONTENT_ENCODING, "gzip");
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, gzipped.length);
+            response.write(true, ByteBuffer.wrap(gzipped), callback);
+        };
+    }
+
+    static Behavior redirect(int status, String location) {
+        return (request, response, callback, scheduler) -> {
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.LOCATION, location);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+            response.write(true, ByteBuffer.allocate(0), callback);
+        };
+    }
+
+    /** Answers after {@code millis}, without holding a thread meanwhile. */
+    static Behavior delayed(long millis, Behavior then) {
+        return (request, response, callback, scheduler) -> scheduler.schedule(() -> {
+            try {
+                then.handle(request, response, callback, scheduler);
+            } catch (Exception e) {
+                callback.failed(e);
+            }
+        }, millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Never answers; the exchange ends when the client gives up or the server stops. */
+    static Behavior never() {
+        return (request, response, callback, scheduler) -> {
+        };
+    }
+
+    /** Streams {@code bytes} bytes of a never-ending JSON array, without a Content-Length. */
+    static Behavior endless(long bytes) {
+        return (request, response, callback, scheduler) -> {
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            ByteBuffer chunk = ByteBuffer.wrap("1,".repeat(32 * 1024).getBytes(StandardCharsets.US_ASCII));
+            response.write(false, ByteBuffer.wrap("{\"numbers\":[".getBytes(StandardCharsets.US_ASCII)),
+                    new Callback() {
+                        private long sent;
+
+                        @Override
+                        public void succeeded() {
+                            if (sent >= bytes) {
+                                response.write(true, ByteBuffer.wrap("1]}".getBytes(StandardCharsets.US_ASCII)), callback);
+                                return;
+                            }
+                            sent += chunk.remaining();
+                            response.write(false, chunk.duplicate(), this);
+                        }
+
+                        @Override
+                        public void failed(Throwable x) {
+                            callback.failed(x);
+                        }
+                    });
+        };
+    }
+
+    static byte[] gzip(byte[] bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,88 @@
+package dev.numbers;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * The service as the WAR deploys it — {@link NumbersContextListener} and an async {@link NumbersServlet} at
+ * {@code /numbers} — in a real Jetty 12 EE10 server on 127.0.0.1, port 0, plus a JDK client with explicit timeouts.
+ * Loopback is opened by default since every fake upstream lives there.
+ */
+final class NumbersServer implements AutoCloseable {
+
+    private final Server server = new Server();
+    private final ServerConnector connector = new ServerConnector(server);
+    private final ServletContextHandler context = new ServletContextHandler("/");
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private NumbersServer(Map<String, String> parameters) {
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        connector.setAcceptQueueSize(1024);
+        server.addConnector(connector);
+        Map<String, String> all = new HashMap<>();
+        all.put(Settings.ALLOWED_NETWORKS, "127.0.0.0/8,::1/128");
+        all.putAll(parameters);
+        all.forEach(context::setInitParameter);
+        context.addEventListener(new NumbersContextListener());
+        ServletHolder numbers = context.addServlet(NumbersServlet.class, "/numbers");
+        numbers.setAsyncSupported(true);
+        numbers.setInitOrder(1);
+        server.setHandler(context);
+    }
+
+    static NumbersServer start() throws Exception {
+        return start(Map.of());
+    }
+
+    static NumbersServer start(Map<String, String> parameters) throws Exception {
+        NumbersServer s = new NumbersServer(parameters);
+        s.server.start();
+        return s;
+    }
+
+    URI numbersUri(List<String> urls) {
+        String query = urls.stream()
+                .map(u -> "u=" + URLEncoder.encode(u, StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/numbers" + (query.isEmpty() ? "" : "?" + query));
+    }
+
+    URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + pathAndQuery);
+    }
+
+    HttpResponse<String> get(String... urls) throws Exception {
+        return send(HttpRequest.newBuilder(numbersUri(List.of(urls))).timeout(Duration.ofSeconds(5)).GET().build());
+    }
+
+    HttpResponse<String> send(HttpRequest request) throws Exception {
+        return client.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    NumbersService service() {
+        return NumbersService.from(context.getServletContext());
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}
