@@ -7,7 +7,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,10 +24,12 @@ public final class NumbersServlet extends HttpServlet {
 
     private final AtomicLong ids = new AtomicLong();
     private transient NumbersService service;
+    private transient SafetyMargin margin;
 
     @Override
     public void init() throws ServletException {
         service = NumbersService.from(getServletContext());
+        margin = SafetyMargin.between(service.settings().safetyMargin(), service.settings().maxSafetyMargin());
     }
 
     @Override
@@ -52,8 +53,7 @@ public final class NumbersServlet extends HttpServlet {
         }
 
         if (upstreams.urls().isEmpty()) {
-            NumbersAnswer.of(new ConcurrentSkipListSet<>()).write(response, headOnly, String.format(Locale.ROOT,
-                    "total;dur=%.1f, upstreams;desc=\"0/0\"", (System.nanoTime() - arrivalNanos) / 1e6));
+            NumbersAnswer.of(new ConcurrentSkipListSet<>()).write(response, headOnly, ServerTiming.of(arrivalNanos, 0, 0));
             service.observer().requestFinished(RequestResult.EMPTY, since(arrivalNanos), false);
             return;
         }
@@ -61,7 +61,7 @@ public final class NumbersServlet extends HttpServlet {
         InFlightLimiter limiter = service.limiter();
         if (!limiter.tryAcquire()) {
             response.setHeader("Retry-After", "1");
-            Problem.overloaded(limiter.limit()).write(response, headOnly);
+            Problem.overloaded(limiter.limit()).write(response, headOnly, ServerTiming.of(arrivalNanos));
             service.observer().requestFinished(RequestResult.SHED, since(arrivalNanos), false);
             return;
         }
@@ -76,6 +76,7 @@ public final class NumbersServlet extends HttpServlet {
                     .client(service.client().httpClient())
                     .urls(upstreams.urls())
                     .observer(service.observer())
+                    .margin(margin)
                     .onFinished(release)
                     .build()
                     .start();
@@ -89,7 +90,7 @@ public final class NumbersServlet extends HttpServlet {
 
     private void reject(Problem problem, HttpServletResponse response, boolean headOnly, long arrivalNanos)
             throws IOException {
-        problem.write(response, headOnly);
+        problem.write(response, headOnly, ServerTiming.of(arrivalNanos));
         service.observer().requestFinished(RequestResult.REJECTED, since(arrivalNanos), false);
     }
 

@@ -52,13 +52,15 @@ public record Problem(String type, String title, int status, String detail) {
     /**
      * Writes the problem as the whole response.
      *
-     * @param response the response, not yet committed
-     * @param headOnly whether to leave the body out ({@code HEAD})
+     * @param response     the response, not yet committed
+     * @param headOnly     whether to leave the body out ({@code HEAD})
+     * @param serverTiming the {@code Server-Timing} header value
      * @throws IOException when the client is gone
      */
-    void write(HttpServletResponse response, boolean headOnly) throws IOException {
+    void write(HttpServletResponse response, boolean headOnly, String serverTiming) throws IOException {
         byte[] body = json().getBytes(StandardCharsets.UTF_8);
         response.setStatus(status);
+        response.setHeader("Server-Timing", serverTiming);
         response.setContentType("application/problem+json");
         response.setHeader("Cache-Control", "no-store");
         response.setContentLength(body.length);

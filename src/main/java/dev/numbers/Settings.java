@@ -14,8 +14,10 @@ import java.util.function.Function;
  * {@link InvalidSettingException} naming the setting, which stops the deployment.
  *
  * @param budget                  time from arrival until the last byte of the answer is written
- * @param safetyMargin            how much of the budget is reserved for writing the answer: the deadline at which
- *                                pending upstreams are abandoned is {@code budget - safetyMargin} after arrival
+ * @param safetyMargin            the smallest part of the budget reserved for writing the answer: pending upstreams
+ *                                are abandoned at {@code budget - margin} after arrival, where the margin adapts
+ *                                between this floor and {@code maxSafetyMargin} ({@link SafetyMargin})
+ * @param maxSafetyMargin         the largest the adaptive margin may grow; equal to {@code safetyMargin} to fix it
  * @param maxUrls                 distinct valid URLs per request; more is a {@code 400}
  * @param maxBodyBytes            an upstream body larger than this (after decoding) is abandoned
  * @param maxNumbersPerUpstream   an upstream returning more numbers than this counts as failed
@@ -32,6 +34,7 @@ import java.util.function.Function;
 public record Settings(
         Duration budget,
         Duration safetyMargin,
+        Duration maxSafetyMargin,
         int maxUrls,
         long maxBodyBytes,
         int maxNumbersPerUpstream,
@@ -48,6 +51,7 @@ public record Settings(
     /** Setting names, as written in {@code web.xml}, system properties and (upper snake case) the environment. */
     public static final String BUDGET = "numbers.budget";
     public static final String SAFETY_MARGIN = "numbers.safetyMargin";
+    public static final String MAX_SAFETY_MARGIN = "numbers.maxSafetyMargin";
     public static final String MAX_URLS = "numbers.maxUrls";
     public static final String MAX_BODY_BYTES = "numbers.maxBodyBytes";
     public static final String MAX_NUMBERS_PER_UPSTREAM = "numbers.maxNumbersPerUpstream";
@@ -66,9 +70,13 @@ public record Settings(
         if (budget.compareTo(Duration.ofMillis(10)) < 0) {
             throw new InvalidSettingException(BUDGET, budget.toMillis() + "ms", "at least 10ms");
         }
-        if (safetyMargin.compareTo(budget) >= 0) {
-            throw new InvalidSettingException(SAFETY_MARGIN, safetyMargin.toMillis() + "ms",
+        if (maxSafetyMargin.compareTo(budget) >= 0) {
+            throw new InvalidSettingException(MAX_SAFETY_MARGIN, maxSafetyMargin.toMillis() + "ms",
                     "less than the budget (" + budget.toMillis() + "ms)");
+        }
+        if (safetyMargin.compareTo(maxSafetyMargin) > 0) {
+            throw new InvalidSettingException(SAFETY_MARGIN, safetyMargin.toMillis() + "ms",
+                    "at most " + MAX_SAFETY_MARGIN + " (" + maxSafetyMargin.toMillis() + "ms)");
         }
         requireRange(MAX_URLS, maxUrls, 1, 100_000);
         requireRange(MAX_NUMBERS_PER_UPSTREAM, maxNumbersPerUpstream, 1, Integer.MAX_VALUE);
@@ -78,6 +86,11 @@ public record Settings(
         requireRange(MAX_REDIRECTS, maxRedirects, 0, 20);
         if (maxBodyBytes < 1 || maxBodyBytes > Integer.MAX_VALUE - 8) {
             throw new InvalidSettingException(MAX_BODY_BYTES, Long.toString(maxBodyBytes), "1 to 2GiB");
+        }
+        try {
+            AddressPolicy.of(allowedNetworks);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(ALLOWED_NETWORKS, String.join(",", allowedNetworks), e.getMessage());
         }
         if (connectTimeout.isZero() || connectTimeout.isNegative()) {
             throw new InvalidSettingException(CONNECT_TIMEOUT, connectTimeout.toMillis() + "ms", "a positive duration");
@@ -103,13 +116,14 @@ public record Settings(
     public static Settings load(SettingSource source) {
         return new Settings(
                 read(source, BUDGET, "500ms", v -> SettingValues.duration(BUDGET, v)),
-                read(source, SAFETY_MARGIN, "25ms", v -> SettingValues.duration(SAFETY_MARGIN, v)),
+                read(source, SAFETY_MARGIN, "10ms", v -> SettingValues.duration(SAFETY_MARGIN, v)),
+                read(source, MAX_SAFETY_MARGIN, "150ms", v -> SettingValues.duration(MAX_SAFETY_MARGIN, v)),
                 read(source, MAX_URLS, "64", v -> SettingValues.integer(MAX_URLS, v)),
                 read(source, MAX_BODY_BYTES, "8MiB", v -> SettingValues.size(MAX_BODY_BYTES, v)),
                 read(source, MAX_NUMBERS_PER_UPSTREAM, "1000000", v -> SettingValues.integer(MAX_NUMBERS_PER_UPSTREAM, v)),
                 read(source, ALLOWED_NETWORKS, "", SettingValues::list),
                 read(source, MAX_IN_FLIGHT, "2048", v -> SettingValues.integer(MAX_IN_FLIGHT, v)),
-                read(source, CONNECT_TIMEOUT, "250ms", v -> SettingValues.duration(CONNECT_TIMEOUT, v)),
+                read(source, CONNECT_TIMEOUT, "500ms", v -> SettingValues.duration(CONNECT_TIMEOUT, v)),
                 read(source, MAX_CONNECTIONS_PER_HOST, "512", v -> SettingValues.integer(MAX_CONNECTIONS_PER_HOST, v)),
                 read(source, MAX_QUEUED_PER_HOST, "4096", v -> SettingValues.integer(MAX_QUEUED_PER_HOST, v)),
                 read(source, MAX_REDIRECTS, "4", v -> SettingValues.integer(MAX_REDIRECTS, v)),
@@ -129,11 +143,6 @@ public record Settings(
         }
     }
 
-    /** The point after arrival at which pending upstreams are abandoned and the answer is written. */
-    Duration cutoff() {
-        return budget.minus(safetyMargin);
-    }
-
     /**
      * A one-line summary for the startup log.
      *
@@ -141,6 +150,7 @@ public record Settings(
      */
     public String describe() {
         return BUDGET + "=" + budget.toMillis() + "ms " + SAFETY_MARGIN + "=" + safetyMargin.toMillis() + "ms "
+                + MAX_SAFETY_MARGIN + "=" + maxSafetyMargin.toMillis() + "ms "
                 + MAX_URLS + "=" + maxUrls + " " + MAX_BODY_BYTES + "=" + maxBodyBytes + " "
                 + MAX_NUMBERS_PER_UPSTREAM + "=" + maxNumbersPerUpstream + " " + ALLOWED_NETWORKS + "=" + allowedNetworks
                 + " " + MAX_IN_FLIGHT + "=" + maxInFlight + " " + CONNECT_TIMEOUT + "=" + connectTimeout.toMillis() + "ms "

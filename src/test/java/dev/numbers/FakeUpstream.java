@@ -36,8 +36,8 @@ final class FakeUpstream implements AutoCloseable {
     private final Map<String, Behavior> routes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
 
-    private FakeUpstream() {
-        connector.setHost("127.0.0.1");
+    private FakeUpstream(String host) {
+        connector.setHost(host);
         connector.setPort(0);
         connector.setAcceptQueueSize(1024);
         server.addConnector(connector);
@@ -58,7 +58,12 @@ final class FakeUpstream implements AutoCloseable {
     }
 
     static FakeUpstream start() throws Exception {
-        FakeUpstream upstream = new FakeUpstream();
+        return start("127.0.0.1");
+    }
+
+    /** Starts on another loopback address, e.g. 127.0.0.2, to stand for a host the policy refuses. */
+    static FakeUpstream start(String loopbackHost) throws Exception {
+        FakeUpstream upstream = new FakeUpstream(loopbackHost);
         upstream.server.start();
         return upstream;
     }
@@ -69,11 +74,15 @@ final class FakeUpstream implements AutoCloseable {
     }
 
     String url(String pathAndQuery) {
-        return "http://127.0.0.1:" + connector.getLocalPort() + pathAndQuery;
+        return "http://" + connector.getHost() + ":" + connector.getLocalPort() + pathAndQuery;
     }
 
     int port() {
         return connector.getLocalPort();
+    }
+
+    int totalHits() {
+        return hits.values().stream().mapToInt(AtomicInteger::get).sum();
     }
 
     int hits(String path) {

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -24,11 +26,15 @@ import org.eclipse.jetty.server.ServerConnector;
 final class NumbersServer implements AutoCloseable {
 
     private final Server server = new Server();
-    private final ServerConnector connector = new ServerConnector(server);
+    private final ServerConnector connector;
     private final ServletContextHandler context = new ServletContextHandler("/");
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private NumbersServer(Map<String, String> parameters) {
+        // As in jetty-base: request line and headers up to 64 KiB, so that a thousand short URLs reach the servlet.
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(64 * 1024);
+        connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         connector.setAcceptQueueSize(1024);
@@ -50,7 +56,12 @@ final class NumbersServer implements AutoCloseable {
 
     static NumbersServer start(Map<String, String> parameters) throws Exception {
         NumbersServer s = new NumbersServer(parameters);
-        s.server.start();
+        try {
+            s.server.start();
+        } catch (Exception e) {
+            s.server.stop(); // a deployment that failed must not leave its port or threads behind
+            throw e;
+        }
         return s;
     }
 

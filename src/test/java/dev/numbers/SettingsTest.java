@@ -42,8 +42,8 @@ class SettingsTest {
     @CsvSource({
             "numbers.budget,fast", "numbers.budget,500", "numbers.budget,-5ms", "numbers.budget,5ms",
             "numbers.maxUrls,many", "numbers.maxUrls,0", "numbers.maxUrls,99999999999", "numbers.maxBodyBytes,8MB",
-            "numbers.maxBodyBytes,8 MiB", "numbers.debug,yes", "numbers.safetyMargin,600ms",
-            "numbers.connectTimeout,0ms", "numbers.metricsPath,metrics", "numbers.maxInFlight,0"})
+            "numbers.maxBodyBytes,8 MiB", "numbers.debug,yes", "numbers.maxSafetyMargin,600ms", "numbers.safetyMargin,200ms",
+            "numbers.connectTimeout,0ms", "numbers.metricsPath,metrics", "numbers.maxInFlight,0", "numbers.allowedNetworks,10.0.0.0/33"})
     void refusesMalformedValuesNamingTheSetting(String name, String raw) {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
                 () -> Settings.load(SettingSource.of(Map.of(name, raw))));

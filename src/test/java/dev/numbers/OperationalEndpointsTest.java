@@ -1,0 +1,89 @@
+package dev.numbers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code /health} and the placement of the operational endpoints: registered by {@link NumbersContextListener} at
+ * {@code numbers.healthPath} / {@code numbers.metricsPath}, absent when a path is {@code off}.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class OperationalEndpointsTest {
+
+    @Test
+    void healthAnswers200WithASmallJsonBodyWhileTheServiceCanServe() throws Exception {
+        try (NumbersServer service = NumbersServer.start()) {
+            HttpResponse<String> health = get(service, "/health");
+            assertEquals(200, health.statusCode());
+            assertEquals("application/json", health.headers().firstValue("Content-Type").orElseThrow());
+            assertEquals("no-store", health.headers().firstValue("Cache-Control").orElseThrow());
+            assertEquals("{\"status\":\"up\",\"inFlight\":0,\"maxInFlight\":2048}", health.body());
+        }
+    }
+
+    @Test
+    void healthAnswers503OnceTheUpstreamClientHasStopped() throws Exception {
+        try (NumbersServer service = NumbersServer.start()) {
+            service.service().client().stop();
+            HttpResponse<String> health = get(service, "/health");
+            assertEquals(503, health.statusCode());
+            assertEquals("{\"status\":\"down\"}", health.body());
+        }
+    }
+
+    @Test
+    void servesMetricsAndHealthAtConfiguredPathsOnly() throws Exception {
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.METRICS_PATH, "/ops/prometheus",
+                Settings.HEALTH_PATH, "/ops/ready"))) {
+            HttpResponse<String> metrics = get(service, "/ops/prometheus");
+            assertEquals(200, metrics.statusCode());
+            assertTrue(metrics.body().contains("numbers_requests_total{result=\"complete\"} 0.0"), metrics.body());
+            assertEquals(200, get(service, "/ops/ready").statusCode());
+            assertEquals(404, get(service, "/metrics").statusCode());
+            assertEquals(404, get(service, "/health").statusCode());
+        }
+    }
+
+    @Test
+    void switchesBothEndpointsOffButKeepsServingNumbers() throws Exception {
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.METRICS_PATH, "off",
+                Settings.HEALTH_PATH, "off"))) {
+            assertEquals(404, get(service, "/metrics").statusCode());
+            assertEquals(404, get(service, "/health").statusCode());
+            HttpResponse<String> numbers = service.get("not-a-url");
+            assertEquals(200, numbers.statusCode());
+            assertEquals("{\"numbers\":[]}", numbers.body());
+        }
+    }
+
+    @Test
+    void refusesToStartWhenAnEndpointPathIsTakenByAnotherServlet() {
+        Exception failure = assertThrows(Exception.class,
+                () -> NumbersServer.start(Map.of(Settings.METRICS_PATH, "/numbers")).close());
+        assertTrue(describe(failure).contains("numbers.metricsPath"), describe(failure));
+        Exception same = assertThrows(Exception.class, () -> NumbersServer.start(Map.of(
+                Settings.METRICS_PATH, "/ops", Settings.HEALTH_PATH, "/ops")).close());
+        assertTrue(describe(same).contains("numbers.healthPath"), describe(same));
+    }
+
+    private static HttpResponse<String> get(NumbersServer service, String path) throws Exception {
+        return service.send(HttpRequest.newBuilder(service.uri(path)).timeout(Duration.ofSeconds(5)).build());
+    }
+
+    private static String describe(Throwable t) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            all.append(c).append('\n');
+        }
+        return all.toString();
+    }
+}

@@ -1,0 +1,209 @@
+package dev.numbers;
+
+import static dev.numbers.FakeUpstream.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * SPEC "Safety" over real HTTP: the address policy at the connection (spellings, redirects), the limits, load
+ * shedding, and upstreams that misbehave on purpose. Only loopback is ever contacted: 127.0.0.2 stands for a
+ * forbidden host, and the policy must refuse it before any packet leaves.
+ */
+class SafetyTest {
+
+    private static final String PRIMES = "{\"numbers\":[2,3,5,7,11,13]}";
+    /** "Answered by the budget, not by the misbehaving upstream", with room for a loaded 2-core machine. */
+    private static final long CLIENT_BOUND_MILLIS = 1_500;
+
+    private FakeUpstream upstream;
+    private FakeUpstream forbidden;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start().on("/primes", json(PRIMES));
+        forbidden = FakeUpstream.start("127.0.0.2").on("/secret", json("{\"numbers\":[666]}"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        upstream.close();
+        forbidden.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0x7f.1", "[::1]",
+            "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "0.0.0.0", "localhost", "evil.example@127.0.0.1",
+            "127.0.0.1.", "[::]"})
+    void refusesLoopbackInEverySpellingByDefault(String host) throws Exception {
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.ALLOWED_NETWORKS, ""))) {
+            String url = "http://" + host + ":" + upstream.port() + "/primes";
+            HttpResponse<String> response = service.get(url);
+            assertEquals(200, response.statusCode());
+            assertEquals("{\"numbers\":[]}", response.body(), url);
+            assertEquals(0, upstream.hits("/primes"), "the refused upstream was reached through " + url);
+        }
+    }
+
+    @Test
+    void refusesARedirectFromAnAllowedHostIntoARefusedOne() throws Exception {
+        upstream.on("/hop", FakeUpstream.redirect(302, forbidden.url("/secret")));
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.ALLOWED_NETWORKS, "127.0.0.1/32"))) {
+            HttpResponse<String> response = service.get(upstream.url("/hop"), upstream.url("/primes"));
+            assertEquals(200, response.statusCode());
+            assertEquals(PRIMES, response.body());
+            assertEquals(1, upstream.hits("/hop"));
+            assertEquals(0, forbidden.totalHits(), "the redirect reached the refused host");
+        }
+    }
+
+    @Test
+    void allowedNetworksOpenExactlyTheirCidrs() throws Exception {
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.ALLOWED_NETWORKS, "127.0.0.2/32"))) {
+            assertEquals("{\"numbers\":[666]}", service.get(forbidden.url("/secret"), upstream.url("/primes")).body());
+            assertEquals(0, upstream.hits("/primes"));
+        }
+        int forbiddenHits = forbidden.totalHits();
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.ALLOWED_NETWORKS, "127.0.0.0/31"))) {
+            assertEquals(PRIMES, service.get(forbidden.url("/secret"), upstream.url("/primes")).body());
+            assertEquals(forbiddenHits, forbidden.totalHits(), "127.0.0.2 is outside 127.0.0.0/31");
+        }
+    }
+
+    @Test
+    void answersAThousandUrlsWithAProblemWithinTheBudget() throws Exception {
+        try (NumbersServer service = NumbersServer.start()) {
+            List<String> urls = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                urls.add(upstream.url("/primes?i=" + i));
+            }
+            long start = System.nanoTime();
+            HttpResponse<String> response = service.get(urls.toArray(String[]::new));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(400, response.statusCode());
+            assertTrue(response.body().contains("At most 64 distinct valid u parameters"), response.body());
+            assertEquals(0, upstream.totalHits());
+            assertTrue(millis < CLIENT_BOUND_MILLIS, "took " + millis + "ms");
+        }
+    }
+
+    @Test
+    void answersAHundredKilobyteQueryStringWithTheContainersError() throws Exception {
+        try (NumbersServer service = NumbersServer.start()) {
+            String query = "u=" + "x".repeat(100 * 1024);
+            HttpResponse<String> response = service.send(HttpRequest.newBuilder(service.uri("/numbers?" + query))
+                    .timeout(Duration.ofSeconds(5)).build());
+            assertTrue(response.statusCode() == 414 || response.statusCode() == 431, "status " + response.statusCode());
+        }
+    }
+
+    @Test
+    void abandonsAFiftyMebibyteBodyAndStillMergesTheOthers() throws Exception {
+        upstream.on("/huge", FakeUpstream.endless(50L * 1024 * 1024));
+        try (NumbersServer service = NumbersServer.start()) {
+            long start = System.nanoTime();
+            HttpResponse<String> response = service.get(upstream.url("/huge"), upstream.url("/primes"));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(200, response.statusCode());
+            assertEquals(PRIMES, response.body());
+            assertTrue(millis < CLIENT_BOUND_MILLIS, "took " + millis + "ms");
+        }
+    }
+
+    @Test
+    void cutsOffABodyDrippingPastTheDeadline() throws Exception {
+        try (RawUpstream drip = RawUpstream.start(RawUpstream.drip(100, 50));
+                NumbersServer service = NumbersServer.start()) {
+            long start = System.nanoTime();
+            HttpResponse<String> response = service.get(drip.url("/x"), upstream.url("/primes"));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(PRIMES, response.body());
+            assertTrue(millis < CLIENT_BOUND_MILLIS, "took " + millis + "ms");
+        }
+    }
+
+    @Test
+    void survivesAHeaderBomb() throws Exception {
+        StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\n");
+        for (int i = 0; i < 2000; i++) {
+            head.append("X-Bomb-").append(i).append(": ").append("y".repeat(100)).append("\r\n");
+        }
+        head.append("Content-Length: 15\r\n\r\n{\"numbers\":[1]}");
+        try (RawUpstream bomb = RawUpstream.start(RawUpstream.send(head.toString()));
+                NumbersServer service = NumbersServer.start()) {
+            HttpResponse<String> response = service.get(bomb.url("/x"), upstream.url("/primes"));
+            assertEquals(200, response.statusCode());
+            assertEquals(PRIMES, response.body());
+        }
+    }
+
+    @Test
+    void capsTheNumbersPerUpstream() throws Exception {
+        upstream.on("/many", json("{\"numbers\":[1,2,3,4,5,6,7]}"));
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_NUMBERS_PER_UPSTREAM, "6"))) {
+            assertEquals(PRIMES, service.get(upstream.url("/many"), upstream.url("/primes")).body());
+        }
+    }
+
+    @Test
+    void shedsLoadBeyondMaxInFlightWithAFast503AndAnswersTheRestCorrectly() throws Exception {
+        upstream.on("/slowish", FakeUpstream.delayed(100, json(PRIMES)));
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_IN_FLIGHT, "8"))) {
+            URI uri = service.numbersUri(List.of(upstream.url("/slowish")));
+            List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+            List<CompletableFuture<Long>> clientMillis = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                long sent = System.nanoTime();
+                CompletableFuture<HttpResponse<String>> r = service.client().sendAsync(
+                        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                responses.add(r);
+                clientMillis.add(r.thenApply(x -> (System.nanoTime() - sent) / 1_000_000));
+            }
+            CompletableFuture.allOf(clientMillis.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            int ok = 0;
+            int complete = 0;
+            int shed = 0;
+            long slowest = 0;
+            double slowestServer = 0;
+            for (int i = 0; i < responses.size(); i++) {
+                HttpResponse<String> response = responses.get(i).get();
+                slowest = Math.max(slowest, clientMillis.get(i).get());
+                slowestServer = Math.max(slowestServer, Answers.serverMillis(response));
+                if (response.statusCode() == 200) {
+                    ok++;
+                    // correct: the upstream whole, or nothing when this overloaded machine made it miss the cutoff
+                    assertTrue(response.body().equals(PRIMES) || response.body().equals("{\"numbers\":[]}"),
+                            response.body());
+                    complete += response.body().equals(PRIMES) ? 1 : 0;
+                } else {
+                    shed++;
+                    assertEquals(503, response.statusCode());
+                    assertEquals("1", response.headers().firstValue("Retry-After").orElseThrow());
+                    assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElseThrow());
+                }
+            }
+            System.out.printf("SafetyTest overload: %d answered (%d complete), %d shed, slowest %.1fms server-measured, "
+                    + "%dms client-measured%n", ok, complete, shed, slowestServer, slowest);
+            assertTrue(ok >= 8, ok + " answered");
+            assertTrue(shed > 0, "nothing was shed");
+            assertTrue(slowestServer < 500, "slowest written " + slowestServer + "ms after arrival");
+            assertTrue(slowest < 2 * CLIENT_BOUND_MILLIS, "slowest " + slowest + "ms at the client");
+            assertEquals(0, service.service().limiter().inFlight(), "in-flight slots leaked");
+        }
+    }
+}

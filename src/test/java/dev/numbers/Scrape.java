@@ -1,0 +1,127 @@
+package dev.numbers;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One scrape of {@code /metrics} in the Prometheus text format, parsed into samples so that tests can compare two
+ * scrapes ({@link #delta}) series by series. Only what the format needs here: comments are skipped, each sample line is
+ * {@code name[{label="value",…}] value}.
+ */
+final class Scrape {
+
+    private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** One sample: metric name, labels, value. */
+    record Sample(String name, Map<String, String> labels, double value) {
+    }
+
+    private final String text;
+    private final List<Sample> samples;
+
+    private Scrape(String text, List<Sample> samples) {
+        this.text = text;
+        this.samples = samples;
+    }
+
+    static Scrape parse(String text) {
+        List<Sample> samples = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            Matcher m = SAMPLE.matcher(line.trim());
+            if (!m.matches()) {
+                throw new AssertionError("not a sample line: " + line);
+            }
+            Map<String, String> labels = new LinkedHashMap<>();
+            if (m.group(2) != null) {
+                Matcher l = LABEL.matcher(m.group(2));
+                while (l.find()) {
+                    labels.put(l.group(1), l.group(2));
+                }
+            }
+            samples.add(new Sample(m.group(1), labels, parseValue(m.group(3))));
+        }
+        return new Scrape(text, samples);
+    }
+
+    /** @return the value of the one sample with this name and these labels ({@code "result", "complete"}, …) */
+    double value(String name, String... labelPairs) {
+        Map<String, String> wanted = new LinkedHashMap<>();
+        for (int i = 0; i < labelPairs.length; i += 2) {
+            wanted.put(labelPairs[i], labelPairs[i + 1]);
+        }
+        return samples.stream()
+                .filter(s -> s.name().equals(name) && s.labels().equals(wanted))
+                .mapToDouble(Sample::value)
+                .reduce((a, b) -> {
+                    throw new AssertionError("two samples " + name + wanted);
+                })
+                .orElseThrow(() -> new AssertionError("no sample " + name + wanted + " in\n" + text));
+    }
+
+    /** @return the cumulative count of a classic histogram's bucket whose upper bound is {@code le} */
+    double bucket(String histogram, double le) {
+        return samples.stream()
+                .filter(s -> s.name().equals(histogram + "_bucket") && parseValue(s.labels().get("le")) == le)
+                .mapToDouble(Sample::value)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no bucket le=" + le + " of " + histogram + " in\n" + text));
+    }
+
+    /** @return the upper bounds of a classic histogram's buckets, ascending, {@code +Inf} last */
+    List<Double> bounds(String histogram) {
+        return samples.stream()
+                .filter(s -> s.name().equals(histogram + "_bucket"))
+                .map(s -> parseValue(s.labels().get("le")))
+                .sorted()
+                .toList();
+    }
+
+    /** @return how much the sample moved from {@code before} to this scrape */
+    double delta(Scrape before, String name, String... labelPairs) {
+        return value(name, labelPairs) - before.value(name, labelPairs);
+    }
+
+    /** @return how much a histogram bucket moved from {@code before} to this scrape */
+    double bucketDelta(Scrape before, String histogram, double le) {
+        return bucket(histogram, le) - before.bucket(histogram, le);
+    }
+
+    /** @return the sum of every sample with this name (all label values) */
+    double sum(String name) {
+        return samples.stream().filter(s -> s.name().equals(name)).mapToDouble(Sample::value).sum();
+    }
+
+    /** @return every metric name that has a sample */
+    Set<String> names() {
+        Set<String> names = new TreeSet<>();
+        samples.forEach(s -> names.add(s.name()));
+        return names;
+    }
+
+    String text() {
+        return text;
+    }
+
+    private static double parseValue(String raw) {
+        switch (raw) {
+            case "+Inf":
+                return Double.POSITIVE_INFINITY;
+            case "-Inf":
+                return Double.NEGATIVE_INFINITY;
+            case "NaN":
+                return Double.NaN;
+            default:
+                return Double.parseDouble(raw);
+        }
+    }
+}
