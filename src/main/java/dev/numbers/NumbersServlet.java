@@ -39,6 +39,11 @@ public final class NumbersServlet extends HttpServlet {
         boolean headOnly = "HEAD".equals(method);
         if (!headOnly && !"GET".equals(method)) {
             response.setHeader("Allow", ALLOW);
+            if (request.getContentLengthLong() != 0) {
+                // The body is never read. Say so, rather than let the container close the connection after the
+                // answer while the client, unaware, sends its next request on it.
+                response.setHeader("Connection", "close");
+            }
             reject(Problem.methodNotAllowed(method), response, false, arrivalNanos);
             return;
         }

@@ -233,6 +233,14 @@ class NumbersServletTest {
     }
 
     @Test
+    void closesTheConnectionAfterRefusingARequestWithAnUnreadBody() throws Exception {
+        HttpResponse<String> response = service.send(HttpRequest.newBuilder(service.uri("/numbers"))
+                .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString("{\"u\":[]}")).build());
+        assertEquals(405, response.statusCode());
+        assertEquals("close", response.headers().firstValue("Connection").orElseThrow());
+    }
+
+    @Test
     void answersHeadLikeGetWithoutABody() throws Exception {
         HttpResponse<String> get = service.get(upstream.url("/primes"));
         HttpResponse<String> head = service.send(HttpRequest.newBuilder(service.numbersUri(java.util.List.of(upstream.url("/primes"))))
