@@ -247,11 +247,21 @@ public final class AddressPolicy {
         v4.allowBinary(false);
         v4.setRangeOptions(RangeParameters.NO_RANGE);
         IPv6AddressStringParameters.Builder v6 = builder.getIPv6AddressParametersBuilder();
-        v6.allowZone(false);
+        v6.allowPrefixesBeyondAddressSize(false);
+        strictIPv6(v6, false);
+        return builder.toParams();
+    }
+
+    /**
+     * Restricts IPv6 text, and the IPv4 text embedded in it, to the one spelling every parser agrees on: no zone
+     * (unless asked), no base 85, no binary, no extra leading zeros, no inet_aton forms, no ranges. Shared with
+     * {@link PolicyCheckingResolver}'s literal syntax.
+     */
+    static void strictIPv6(IPv6AddressStringParameters.Builder v6, boolean allowZone) {
+        v6.allowZone(allowZone);
         v6.allowBase85(false);
         v6.allowBinary(false);
         v6.allowUnlimitedLeadingZeros(false);
-        v6.allowPrefixesBeyondAddressSize(false);
         v6.allow_mixed_inet_aton(false);
         v6.setRangeOptions(RangeParameters.NO_RANGE);
         IPv4AddressStringParameters.Builder mixed = v6.getEmbeddedIPv4AddressParametersBuilder();
@@ -260,7 +270,6 @@ public final class AddressPolicy {
         mixed.allowUnlimitedLeadingZeros(false);
         mixed.allowBinary(false);
         mixed.setRangeOptions(RangeParameters.NO_RANGE);
-        return builder.toParams();
     }
 
     private static List<IPAddress> networks(String... cidrs) {

@@ -122,7 +122,7 @@ final class Aggregation implements AsyncListener {
         this.executor = b.client.getExecutor();
         NumbersBodyParser parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
         this.fetches = b.urls.stream()
-                .map(uri -> UpstreamFetch.prepare(this, b.client, uri, settings.maxBodyBytes(), parser))
+                .map(uri -> UpstreamFetch.prepare(this, b.client, uri, settings.maxBodyBytes(), b.bodies, parser))
                 .toList();
         this.unsettled = new AtomicInteger(fetches.size());
     }
@@ -148,7 +148,7 @@ final class Aggregation implements AsyncListener {
         // slow answer never delays other requests' deadlines.
         deadline = scheduler.schedule(() -> executor.execute(this::onDeadline), untilCutoff, TimeUnit.NANOSECONDS);
         for (UpstreamFetch fetch : fetches) {
-            fetch.send(budgetLeft);
+            fetch.send(budgetLeft + settings.abandonGrace().toMillis());
         }
     }
 
@@ -305,8 +305,9 @@ final class Aggregation implements AsyncListener {
             return;
         }
         DeadlineExceeded cause = new DeadlineExceeded();
+        boolean keepSent = !settings.abandonGrace().isZero();
         for (UpstreamFetch fetch : fetches) {
-            fetch.abort(cause);
+            fetch.abandon(cause, keepSent);
         }
     }
 
@@ -376,6 +377,7 @@ final class Aggregation implements AsyncListener {
         private AggregationObserver observer = AggregationObserver.NONE;
         private Runnable onFinished = () -> { };
         private SafetyMargin margin;
+        private BodyMemory bodies;
 
         private Builder() {
         }
@@ -414,6 +416,11 @@ final class Aggregation implements AsyncListener {
 
         Builder observer(AggregationObserver observer) {
             this.observer = observer;
+            return this;
+        }
+
+        Builder bodies(BodyMemory bodies) {
+            this.bodies = bodies;
             return this;
         }
 

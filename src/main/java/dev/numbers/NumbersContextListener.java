@@ -48,7 +48,8 @@ public final class NumbersContextListener implements ServletContextListener {
             if (!settings.healthPath().isEmpty()) {
                 register(context, HEALTH_SERVLET, new HealthServlet(), Settings.HEALTH_PATH, settings.healthPath());
             }
-            context.setAttribute(NumbersService.ATTRIBUTE, new NumbersService(settings, client, limiter, observer));
+            context.setAttribute(NumbersService.ATTRIBUTE, new NumbersService(settings, client, limiter, observer,
+                    BodyMemory.of(settings.maxBufferedBytes())));
         } catch (RuntimeException e) {
             // The deployment fails: leave no client thread and no registry behind.
             if (observer != null) {

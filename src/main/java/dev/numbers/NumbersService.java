@@ -11,8 +11,10 @@ import jakarta.servlet.ServletContext;
  * @param client   the shared upstream client
  * @param limiter  the in-flight limit
  * @param observer receives every request's and upstream's facts
+ * @param bodies   the service-wide budget for buffered upstream bodies
  */
-record NumbersService(Settings settings, UpstreamClient client, InFlightLimiter limiter, AggregationObserver observer) {
+record NumbersService(Settings settings, UpstreamClient client, InFlightLimiter limiter, AggregationObserver observer,
+        BodyMemory bodies) {
 
     /** The servlet context attribute that holds the running service. */
     static final String ATTRIBUTE = NumbersService.class.getName();

@@ -82,6 +82,7 @@ public final class NumbersServlet extends HttpServlet {
                     .urls(upstreams.urls())
                     .observer(service.observer())
                     .margin(margin)
+                    .bodies(service.bodies())
                     .onFinished(release)
                     .build()
                     .start();

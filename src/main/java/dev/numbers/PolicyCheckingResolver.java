@@ -12,8 +12,6 @@ import java.util.regex.Pattern;
 import inet.ipaddr.AddressStringParameters.RangeParameters;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
-import inet.ipaddr.ipv4.IPv4AddressStringParameters;
-import inet.ipaddr.ipv6.IPv6AddressStringParameters;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.SocketAddressResolver;
 
@@ -167,19 +165,7 @@ public final class PolicyCheckingResolver implements SocketAddressResolver {
                 .allow_inet_aton(false)
                 .allowWildcardedSeparator(false)
                 .setRangeOptions(RangeParameters.NO_RANGE);
-        IPv6AddressStringParameters.Builder v6 = builder.getIPv6AddressParametersBuilder();
-        v6.allowZone(true);
-        v6.allowBase85(false);
-        v6.allowBinary(false);
-        v6.allowUnlimitedLeadingZeros(false);
-        v6.allow_mixed_inet_aton(false);
-        v6.setRangeOptions(RangeParameters.NO_RANGE);
-        IPv4AddressStringParameters.Builder mixed = v6.getEmbeddedIPv4AddressParametersBuilder();
-        mixed.allow_inet_aton(false);
-        mixed.allowLeadingZeros(false);
-        mixed.allowUnlimitedLeadingZeros(false);
-        mixed.allowBinary(false);
-        mixed.setRangeOptions(RangeParameters.NO_RANGE);
+        AddressPolicy.strictIPv6(builder.getIPv6AddressParametersBuilder(), true);
         return builder.toParams();
     }
 

@@ -21,12 +21,16 @@ import java.util.function.Function;
  * @param maxUrls                 distinct valid URLs per request; more is a {@code 400}
  * @param maxBodyBytes            an upstream body larger than this (after decoding) is abandoned
  * @param maxNumbersPerUpstream   an upstream returning more numbers than this counts as failed
+ * @param maxBufferedBytes        all upstream bodies being buffered at once, service-wide ({@link BodyMemory})
  * @param allowedNetworks         CIDR blocks exempt from the private-address refusal
  * @param maxInFlight             aggregations at once; beyond, a fast {@code 503}
  * @param connectTimeout          TCP (and TLS) connect timeout towards an upstream
  * @param maxConnectionsPerHost   connection pool size per upstream origin
  * @param maxQueuedPerHost        requests waiting for a connection per upstream origin
  * @param maxRedirects            redirect hops followed per upstream
+ * @param abandonGrace            how long an upstream request already sent may run on after the budget, its result
+ *                                ignored, so that its connection is reused rather than closed; zero aborts every
+ *                                pending request when the answer is written
  * @param debug                   trace every request's fan-out in the log
  * @param metricsPath             path of the Prometheus endpoint, empty when switched off
  * @param healthPath              path of the health endpoint, empty when switched off
@@ -38,12 +42,14 @@ public record Settings(
         int maxUrls,
         long maxBodyBytes,
         int maxNumbersPerUpstream,
+        long maxBufferedBytes,
         List<String> allowedNetworks,
         int maxInFlight,
         Duration connectTimeout,
         int maxConnectionsPerHost,
         int maxQueuedPerHost,
         int maxRedirects,
+        Duration abandonGrace,
         boolean debug,
         String metricsPath,
         String healthPath) {
@@ -55,12 +61,14 @@ public record Settings(
     public static final String MAX_URLS = "numbers.maxUrls";
     public static final String MAX_BODY_BYTES = "numbers.maxBodyBytes";
     public static final String MAX_NUMBERS_PER_UPSTREAM = "numbers.maxNumbersPerUpstream";
+    public static final String MAX_BUFFERED_BYTES = "numbers.maxBufferedBytes";
     public static final String ALLOWED_NETWORKS = "numbers.allowedNetworks";
     public static final String MAX_IN_FLIGHT = "numbers.maxInFlight";
     public static final String CONNECT_TIMEOUT = "numbers.connectTimeout";
     public static final String MAX_CONNECTIONS_PER_HOST = "numbers.maxConnectionsPerHost";
     public static final String MAX_QUEUED_PER_HOST = "numbers.maxQueuedPerHost";
     public static final String MAX_REDIRECTS = "numbers.maxRedirects";
+    public static final String ABANDON_GRACE = "numbers.abandonGrace";
     public static final String DEBUG = "numbers.debug";
     public static final String METRICS_PATH = "numbers.metricsPath";
     public static final String HEALTH_PATH = "numbers.healthPath";
@@ -84,6 +92,10 @@ public record Settings(
         requireRange(MAX_CONNECTIONS_PER_HOST, maxConnectionsPerHost, 1, 100_000);
         requireRange(MAX_QUEUED_PER_HOST, maxQueuedPerHost, 1, 1_000_000);
         requireRange(MAX_REDIRECTS, maxRedirects, 0, 20);
+        if (maxBufferedBytes < maxBodyBytes) {
+            throw new InvalidSettingException(MAX_BUFFERED_BYTES, Long.toString(maxBufferedBytes),
+                    "at least " + MAX_BODY_BYTES + " (" + maxBodyBytes + ")");
+        }
         if (maxBodyBytes < 1 || maxBodyBytes > Integer.MAX_VALUE - 8) {
             throw new InvalidSettingException(MAX_BODY_BYTES, Long.toString(maxBodyBytes), "1 to 2GiB");
         }
@@ -121,15 +133,23 @@ public record Settings(
                 read(source, MAX_URLS, "64", v -> SettingValues.integer(MAX_URLS, v)),
                 read(source, MAX_BODY_BYTES, "8MiB", v -> SettingValues.size(MAX_BODY_BYTES, v)),
                 read(source, MAX_NUMBERS_PER_UPSTREAM, "1000000", v -> SettingValues.integer(MAX_NUMBERS_PER_UPSTREAM, v)),
+                read(source, MAX_BUFFERED_BYTES, Long.toString(defaultBufferedBytes()),
+                        v -> SettingValues.size(MAX_BUFFERED_BYTES, v)),
                 read(source, ALLOWED_NETWORKS, "", SettingValues::list),
-                read(source, MAX_IN_FLIGHT, "2048", v -> SettingValues.integer(MAX_IN_FLIGHT, v)),
+                read(source, MAX_IN_FLIGHT, "256", v -> SettingValues.integer(MAX_IN_FLIGHT, v)),
                 read(source, CONNECT_TIMEOUT, "500ms", v -> SettingValues.duration(CONNECT_TIMEOUT, v)),
-                read(source, MAX_CONNECTIONS_PER_HOST, "512", v -> SettingValues.integer(MAX_CONNECTIONS_PER_HOST, v)),
+                read(source, MAX_CONNECTIONS_PER_HOST, "2048", v -> SettingValues.integer(MAX_CONNECTIONS_PER_HOST, v)),
                 read(source, MAX_QUEUED_PER_HOST, "4096", v -> SettingValues.integer(MAX_QUEUED_PER_HOST, v)),
                 read(source, MAX_REDIRECTS, "4", v -> SettingValues.integer(MAX_REDIRECTS, v)),
+                read(source, ABANDON_GRACE, "1s", v -> SettingValues.duration(ABANDON_GRACE, v)),
                 read(source, DEBUG, "false", v -> SettingValues.bool(DEBUG, v)),
                 read(source, METRICS_PATH, "/metrics", v -> SettingValues.path(METRICS_PATH, v)),
                 read(source, HEALTH_PATH, "/health", v -> SettingValues.path(HEALTH_PATH, v)));
+    }
+
+    /** A quarter of the maximum heap, at least 16 MiB: what buffered upstream bodies may take by default. */
+    static long defaultBufferedBytes() {
+        return Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4);
     }
 
     private static <T> T read(SettingSource source, String name, String fallback, Function<String, T> parser) {
@@ -152,10 +172,11 @@ public record Settings(
         return BUDGET + "=" + budget.toMillis() + "ms " + SAFETY_MARGIN + "=" + safetyMargin.toMillis() + "ms "
                 + MAX_SAFETY_MARGIN + "=" + maxSafetyMargin.toMillis() + "ms "
                 + MAX_URLS + "=" + maxUrls + " " + MAX_BODY_BYTES + "=" + maxBodyBytes + " "
-                + MAX_NUMBERS_PER_UPSTREAM + "=" + maxNumbersPerUpstream + " " + ALLOWED_NETWORKS + "=" + allowedNetworks
+                + MAX_NUMBERS_PER_UPSTREAM + "=" + maxNumbersPerUpstream + " " + MAX_BUFFERED_BYTES + "=" + maxBufferedBytes
+                + " " + ALLOWED_NETWORKS + "=" + allowedNetworks
                 + " " + MAX_IN_FLIGHT + "=" + maxInFlight + " " + CONNECT_TIMEOUT + "=" + connectTimeout.toMillis() + "ms "
                 + MAX_CONNECTIONS_PER_HOST + "=" + maxConnectionsPerHost + " " + MAX_QUEUED_PER_HOST + "=" + maxQueuedPerHost
-                + " " + MAX_REDIRECTS + "=" + maxRedirects + " " + DEBUG + "=" + debug + " "
+                + " " + MAX_REDIRECTS + "=" + maxRedirects + " " + ABANDON_GRACE + "=" + abandonGrace.toMillis() + "ms " + DEBUG + "=" + debug + " "
                 + METRICS_PATH + "=" + (metricsPath.isEmpty() ? "off" : metricsPath) + " "
                 + HEALTH_PATH + "=" + (healthPath.isEmpty() ? "off" : healthPath);
     }

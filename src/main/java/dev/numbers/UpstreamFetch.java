@@ -27,34 +27,43 @@ final class UpstreamFetch extends BufferingResponseListener {
     private final Aggregation aggregation;
     private final URI uri;
     private final long maxBodyBytes;
+    private final BodyMemory memory;
     private final NumbersBodyParser parser;
     private final Request request;
     private long sentNanos;
+    /** Set on the thread that writes the request to a connection, i.e. once it has left the destination's queue. */
+    private volatile boolean sent;
     private long received;
+    /** Bytes reserved in {@link #memory} for this body; returned when the fetch settles. */
+    private long reserved;
     private boolean tooLarge;
 
-    private UpstreamFetch(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes, NumbersBodyParser parser) {
+    private UpstreamFetch(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes, BodyMemory memory,
+            NumbersBodyParser parser) {
         super((int) maxBodyBytes);
         this.aggregation = aggregation;
         this.uri = uri;
         this.maxBodyBytes = maxBodyBytes;
+        this.memory = memory;
         this.parser = parser;
         this.request = client.newRequest(uri).method(HttpMethod.GET);
     }
 
     static UpstreamFetch prepare(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes,
-            NumbersBodyParser parser) {
-        return new UpstreamFetch(aggregation, client, uri, maxBodyBytes, parser);
+            BodyMemory memory, NumbersBodyParser parser) {
+        return new UpstreamFetch(aggregation, client, uri, maxBodyBytes, memory, parser);
     }
 
     /**
-     * Sends the request with a total timeout, so that even an abandoned upstream never outlives the budget.
+     * Sends the request with a total timeout, so that even an abandoned upstream is given up soon after the budget.
      *
-     * @param timeoutMillis the time left until the budget ends
+     * @param timeoutMillis the time left until the budget ends, plus the abandon grace
      */
     void send(long timeoutMillis) {
         sentNanos = System.nanoTime();
-        request.timeout(Math.max(1, timeoutMillis), TimeUnit.MILLISECONDS).send(this);
+        request.onRequestBegin(r -> sent = true)
+                .timeout(Math.max(1, timeoutMillis), TimeUnit.MILLISECONDS)
+                .send(this);
     }
 
     /**
@@ -63,6 +72,18 @@ final class UpstreamFetch extends BufferingResponseListener {
      */
     void abort(Throwable cause) {
         request.abort(cause);
+    }
+
+    /**
+     * Gives the request up once the answer has been written without it. A request still waiting for a connection is
+     * aborted at once (that costs nothing); one already sent is left to finish within its total timeout, so that its
+     * kept-alive connection goes back to the pool instead of being closed, which aborting an HTTP/1.1 exchange in
+     * the middle must do. Its result, if any, is ignored. See {@code numbers.abandonGrace}.
+     */
+    void abandon(Throwable cause, boolean keepSentRequests) {
+        if (!keepSentRequests || !sent) {
+            request.abort(cause);
+        }
     }
 
     URI uri() {
@@ -93,6 +114,12 @@ final class UpstreamFetch extends BufferingResponseListener {
             return;
         }
         if (isSuccess(response.getStatus())) {
+            if (!memory.tryReserve(chunk.remaining())) {
+                // The service-wide body budget is spent: abandon this body like one over its own cap.
+                abortTooLarge(response);
+                return;
+            }
+            reserved += chunk.remaining();
             super.onContent(response, chunk, demander);
         } else {
             // An error body is drained (so the connection can be reused) but never buffered.
@@ -102,6 +129,15 @@ final class UpstreamFetch extends BufferingResponseListener {
 
     @Override
     public void onComplete(Result result) {
+        try {
+            settle(result);
+        } finally {
+            memory.release(reserved);
+            reserved = 0;
+        }
+    }
+
+    private void settle(Result result) {
         UpstreamOutcome outcome;
         long[] numbers = null;
         if (result.isSucceeded()) {

@@ -152,6 +152,33 @@ class SafetyTest {
     }
 
     @Test
+    void boundsTheMemoryOfAllBufferedBodiesTogether() throws Exception {
+        // A holds 600 of the 1024 service-wide bytes while it stalls; B's 600 bytes cannot be reserved (too_large);
+        // C's few bytes can. At the deadline: only C, and every reserved byte is returned.
+        String head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+        String body = "{\"numbers\":[10" + ",1".repeat(292) + "]}";
+        upstream.on("/b", FakeUpstream.delayed(150, json(body)));
+        upstream.on("/c", FakeUpstream.delayed(150, json("{\"numbers\":[5]}")));
+        try (RawUpstream a = RawUpstream.start((socket, out) -> {
+                    out.write((head + " ".repeat(600)).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    Thread.sleep(3_000);
+                });
+                NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_BODY_BYTES, "1KiB",
+                        Settings.MAX_BUFFERED_BYTES, "1KiB"))) {
+            assertEquals(600, body.length());
+            HttpResponse<String> response = service.get(a.url("/a"), upstream.url("/b"), upstream.url("/c"));
+            assertEquals(200, response.statusCode());
+            assertEquals("{\"numbers\":[5]}", response.body());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (service.service().bodies().inUse() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, service.service().bodies().inUse(), "buffered bytes not returned");
+        }
+    }
+
+    @Test
     void capsTheNumbersPerUpstream() throws Exception {
         upstream.on("/many", json("{\"numbers\":[1,2,3,4,5,6,7]}"));
         try (NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_NUMBERS_PER_UPSTREAM, "6"))) {

@@ -1,0 +1,195 @@
+package dev.numbers;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.eclipse.jetty.util.Pool;
+
+/**
+ * A Jetty {@link Pool} of single-use-at-a-time entries (HTTP/1.1 connections) whose {@link #acquire()} is O(1): idle
+ * entries wait on a stack, most recently released first.
+ *
+ * <p>Why: Jetty's pools ({@code ConcurrentPool}) scan their entries for an idle one on every acquire, and
+ * {@code HttpDestination} acquires up to three times per request sent; when nearly every connection is busy — the
+ * normal state when one slow upstream needs hundreds of connections — each scan visits them all. Profiled under
+ * 800 req/s with 2 to 6 upstream URLs on one host, that scan took about a third of the service's CPU. Here an acquire
+ * pops the stack; a stale top (an entry removed while idle) is skipped. LIFO also keeps the hottest connections in use
+ * and lets the coldest reach their idle timeout.
+ *
+ * <p>The entry states and the meaning of every return value follow {@code ConcurrentPool} with a multiplex of one, so
+ * that {@code AbstractConnectionPool} behaves as with its own pools: {@link Entry#release()} answers {@code false}
+ * for a removed entry, {@link Entry#remove()} answers {@code true} exactly once.
+ *
+ * @param <P> the pooled type
+ */
+final class LifoPool<P> implements Pool<P> {
+
+    private static final int RESERVED = 0;
+    private static final int IDLE = 1;
+    private static final int IN_USE = 2;
+    private static final int REMOVED = 3;
+
+    private final int maxSize;
+    private final AtomicInteger size = new AtomicInteger();
+    private final Set<LifoEntry> entries = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedDeque<LifoEntry> idle = new ConcurrentLinkedDeque<>();
+    private volatile boolean terminated;
+
+    private LifoPool(int maxSize) {
+        this.maxSize = maxSize;
+    }
+
+    static <P> LifoPool<P> of(int maxSize) {
+        return new LifoPool<>(maxSize);
+    }
+
+    @Override
+    public Entry<P> reserve() {
+        while (!terminated) {
+            int current = size.get();
+            if (current >= maxSize) {
+                return null;
+            }
+            if (size.compareAndSet(current, current + 1)) {
+                LifoEntry entry = new LifoEntry();
+                entries.add(entry);
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public Entry<P> acquire() {
+        while (!terminated) {
+            LifoEntry entry = idle.pollFirst();
+            if (entry == null) {
+                return null;
+            }
+            if (entry.state.compareAndSet(IDLE, IN_USE)) {
+                return entry;
+            }
+            // removed while it waited on the stack: drop it
+        }
+        return null;
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return terminated;
+    }
+
+    @Override
+    public Collection<Entry<P>> terminate() {
+        terminated = true;
+        List<Entry<P>> all = new ArrayList<>(entries);
+        for (Entry<P> entry : all) {
+            ((LifoEntry) entry).state.set(REMOVED);
+        }
+        entries.clear();
+        idle.clear();
+        size.set(0);
+        return all;
+    }
+
+    @Override
+    public int size() {
+        return size.get();
+    }
+
+    @Override
+    public int getMaxSize() {
+        return maxSize;
+    }
+
+    @Override
+    public Stream<Entry<P>> stream() {
+        return entries.stream().map(e -> e);
+    }
+
+    @Override
+    public int getIdleCount() {
+        return (int) entries.stream().filter(e -> e.state.get() == IDLE).count();
+    }
+
+    @Override
+    public String toString() {
+        return "LifoPool[size=" + size.get() + "/" + maxSize + ",terminated=" + terminated + "]";
+    }
+
+    private final class LifoEntry implements Entry<P> {
+
+        private final AtomicInteger state = new AtomicInteger(RESERVED);
+        private volatile P pooled;
+
+        @Override
+        public boolean enable(P pooled, boolean acquire) {
+            this.pooled = pooled;
+            if (!state.compareAndSet(RESERVED, acquire ? IN_USE : IDLE)) {
+                return false;
+            }
+            if (!acquire) {
+                idle.offerFirst(this);
+            }
+            return true;
+        }
+
+        @Override
+        public P getPooled() {
+            return pooled;
+        }
+
+        @Override
+        public boolean release() {
+            if (!state.compareAndSet(IN_USE, IDLE)) {
+                return false;
+            }
+            idle.offerFirst(this);
+            return true;
+        }
+
+        @Override
+        public boolean remove() {
+            while (true) {
+                int current = state.get();
+                if (current == REMOVED) {
+                    return false;
+                }
+                if (state.compareAndSet(current, REMOVED)) {
+                    if (current == IDLE) {
+                        idle.remove(this); // O(idle), only when a connection closes while idle
+                    }
+                    if (entries.remove(this)) {
+                        size.decrementAndGet();
+                    }
+                    return true;
+                }
+            }
+        }
+
+        @Override
+        public boolean isReserved() {
+            return state.get() == RESERVED;
+        }
+
+        @Override
+        public boolean isIdle() {
+            return state.get() == IDLE;
+        }
+
+        @Override
+        public boolean isInUse() {
+            return state.get() == IN_USE;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return state.get() == REMOVED;
+        }
+    }
+}

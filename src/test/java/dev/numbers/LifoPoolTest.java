@@ -1,0 +1,102 @@
+package dev.numbers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import org.eclipse.jetty.util.Pool;
+import org.junit.jupiter.api.Test;
+
+class LifoPoolTest {
+
+    @Test
+    void reservesUpToItsMaximumAndHandsOutTheMostRecentlyReleasedFirst() {
+        LifoPool<String> pool = LifoPool.of(2);
+        Pool.Entry<String> a = pool.reserve();
+        Pool.Entry<String> b = pool.reserve();
+        assertNull(pool.reserve(), "over the maximum");
+        assertNull(pool.acquire(), "nothing enabled yet");
+        assertTrue(a.enable("a", false));
+        assertTrue(b.enable("b", false));
+        assertSame(b, pool.acquire());
+        assertSame(a, pool.acquire());
+        assertNull(pool.acquire());
+        assertTrue(a.release());
+        assertSame(a, pool.acquire());
+        assertEquals(2, pool.size());
+    }
+
+    @Test
+    void anEntryRemovedWhileIdleIsNeverHandedOutAndFreesItsPlace() {
+        LifoPool<String> pool = LifoPool.of(1);
+        Pool.Entry<String> a = pool.reserve();
+        a.enable("a", false);
+        assertTrue(a.remove());
+        assertFalse(a.remove(), "removed once only");
+        assertNull(pool.acquire());
+        assertEquals(0, pool.size());
+        assertTrue(pool.reserve() != null, "its place is free again");
+    }
+
+    @Test
+    void releasingARemovedEntryFailsAsInJettysPools() {
+        LifoPool<String> pool = LifoPool.of(1);
+        Pool.Entry<String> a = pool.reserve();
+        a.enable("a", true);
+        assertTrue(a.isInUse());
+        assertTrue(a.remove());
+        assertFalse(a.release());
+        assertTrue(a.isTerminated());
+    }
+
+    @Test
+    void terminateHandsBackEveryEntryAndRefusesMore() {
+        LifoPool<String> pool = LifoPool.of(3);
+        pool.reserve().enable("a", false);
+        pool.reserve().enable("b", true);
+        assertEquals(2, pool.terminate().size());
+        assertTrue(pool.isTerminated());
+        assertNull(pool.reserve());
+        assertNull(pool.acquire());
+    }
+
+    @Test
+    void neverHandsOneEntryToTwoThreadsAtOnce() throws Exception {
+        LifoPool<Integer> pool = LifoPool.of(8);
+        for (int i = 0; i < 8; i++) {
+            pool.reserve().enable(i, false);
+        }
+        Set<Integer> inUse = ConcurrentHashMap.newKeySet();
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        CountDownLatch done = new CountDownLatch(4);
+        boolean[] clash = new boolean[1];
+        for (int t = 0; t < 4; t++) {
+            threads.execute(() -> {
+                for (int i = 0; i < 50_000; i++) {
+                    Pool.Entry<Integer> entry = pool.acquire();
+                    if (entry == null) {
+                        continue;
+                    }
+                    if (!inUse.add(entry.getPooled())) {
+                        clash[0] = true;
+                    }
+                    inUse.remove(entry.getPooled());
+                    entry.release();
+                }
+                done.countDown();
+            });
+        }
+        assertTrue(done.await(30, TimeUnit.SECONDS));
+        threads.shutdown();
+        assertFalse(clash[0], "an entry was acquired twice");
+        assertEquals(8, pool.getIdleCount());
+    }
+}

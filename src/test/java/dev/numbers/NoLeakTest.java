@@ -1,0 +1,137 @@
+package dev.numbers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.Destination;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Thousands of requests with upstreams of every fate — fast, 503, malformed, reset, refused, never answering — leave
+ * nothing behind: no in-flight slot, no reserved body byte, no growing thread count, no connection beyond the peak,
+ * no pending upstream request.
+ */
+class NoLeakTest {
+
+    private static final int REQUESTS = 2_000;
+    private static final int CONCURRENCY = 50;
+
+    private FakeUpstream upstream;
+    private RawUpstream reset;
+    private NumbersServer service;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start()
+                .on("/ok", FakeUpstream.numbers(1, 2, 3))
+                .on("/unavailable", FakeUpstream.status(503, "{}"))
+                .on("/malformed", FakeUpstream.json("{\"numbers\":[1,"))
+                .on("/never", FakeUpstream.never());
+        reset = RawUpstream.start(RawUpstream.reset());
+        service = NumbersServer.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        service.close();
+        reset.close();
+        upstream.close();
+    }
+
+    @Test
+    void thousandsOfRequestsOfEveryFateLeaveNothingBehind() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        List<String> fates = List.of(upstream.url("/ok"), upstream.url("/unavailable"), upstream.url("/malformed"),
+                reset.url("/x"), "http://127.0.0.1:" + closedPort + "/refused", "http://0.0.0.0:" + closedPort + "/policy");
+        warmUp(fates);
+        // Two rounds: the first lets every thread pool grow to what this load needs; the second must not grow them
+        // further, nor anything else.
+        round(fates, 0);
+        long threadsAfterFirst = clientThreads();
+        round(fates, REQUESTS / 2);
+        long threadsAfterSecond = clientThreads();
+
+        NumbersService running = service.service();
+        awaitTrue(() -> running.limiter().inFlight() == 0, "in-flight slots held");
+        awaitTrue(() -> running.bodies().inUse() == 0, "body bytes reserved");
+        awaitTrue(() -> pending(running) == 0, "upstream requests still queued or active");
+        int connections = 0;
+        for (Destination destination : running.client().httpClient().getDestinations()) {
+            connections += ((AbstractConnectionPool) destination.getConnectionPool()).getConnectionCount();
+        }
+        System.out.printf("NoLeakTest: %d requests, upstream client threads %d after the first half / %d after the "
+                + "second, %d pooled "
+                + "upstream connections%n", REQUESTS, threadsAfterFirst, threadsAfterSecond, connections);
+        // At most 6 fetches of a request share a destination: the pool follows the peak concurrency (kept-alive
+        // connections are reused), not the ~12 000 fetches made.
+        assertTrue(connections <= 6 * CONCURRENCY, connections + " pooled connections for " + CONCURRENCY + " clients");
+        assertTrue(threadsAfterSecond <= 40, threadsAfterSecond + " upstream client threads");
+        assertTrue(threadsAfterSecond <= threadsAfterFirst + 2,
+                "upstream client threads grew from " + threadsAfterFirst + " to " + threadsAfterSecond);
+    }
+
+    /** The service's own threads (pool, selector, timer); the test's fixtures have threads of their own. */
+    private static long clientThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("numbers-client"))
+                .count();
+    }
+
+    private void round(List<String> fates, int first) throws Exception {
+        Semaphore window = new Semaphore(CONCURRENCY);
+        List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = first; i < first + REQUESTS / 2; i++) {
+            List<String> urls = new ArrayList<>(fates);
+            urls.add(upstream.url("/ok?i=" + i)); // a distinct URL per request
+            if (i % 20 == 0) {
+                urls.add(upstream.url("/never")); // one request in twenty waits for the deadline
+            }
+            window.acquire();
+            answers.add(service.client().sendAsync(HttpRequest.newBuilder(service.numbersUri(urls))
+                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString())
+                    .whenComplete((r, x) -> window.release()));
+        }
+        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        for (CompletableFuture<HttpResponse<String>> answer : answers) {
+            assertEquals(200, answer.get().statusCode());
+        }
+    }
+
+    private void warmUp(List<String> fates) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            service.send(HttpRequest.newBuilder(service.numbersUri(fates)).timeout(Duration.ofSeconds(10)).build());
+        }
+    }
+
+    private static int pending(NumbersService running) {
+        int active = 0;
+        for (Destination destination : running.client().httpClient().getDestinations()) {
+            AbstractConnectionPool pool = (AbstractConnectionPool) destination.getConnectionPool();
+            active += pool.getActiveConnectionCount() + pool.getPendingConnectionCount();
+        }
+        return active;
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(condition.getAsBoolean(), what);
+    }
+}
