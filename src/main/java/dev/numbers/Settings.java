@@ -129,7 +129,7 @@ public record Settings(
         return new Settings(
                 read(source, BUDGET, "500ms", v -> SettingValues.duration(BUDGET, v)),
                 read(source, SAFETY_MARGIN, "10ms", v -> SettingValues.duration(SAFETY_MARGIN, v)),
-                read(source, MAX_SAFETY_MARGIN, "150ms", v -> SettingValues.duration(MAX_SAFETY_MARGIN, v)),
+                read(source, MAX_SAFETY_MARGIN, "60ms", v -> SettingValues.duration(MAX_SAFETY_MARGIN, v)),
                 read(source, MAX_URLS, "64", v -> SettingValues.integer(MAX_URLS, v)),
                 read(source, MAX_BODY_BYTES, "8MiB", v -> SettingValues.size(MAX_BODY_BYTES, v)),
                 read(source, MAX_NUMBERS_PER_UPSTREAM, "1000000", v -> SettingValues.integer(MAX_NUMBERS_PER_UPSTREAM, v)),
