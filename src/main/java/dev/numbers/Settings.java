@@ -136,7 +136,7 @@ public record Settings(
                 read(source, MAX_BUFFERED_BYTES, Long.toString(defaultBufferedBytes()),
                         v -> SettingValues.size(MAX_BUFFERED_BYTES, v)),
                 read(source, ALLOWED_NETWORKS, "", SettingValues::list),
-                read(source, MAX_IN_FLIGHT, "256", v -> SettingValues.integer(MAX_IN_FLIGHT, v)),
+                read(source, MAX_IN_FLIGHT, "512", v -> SettingValues.integer(MAX_IN_FLIGHT, v)),
                 read(source, CONNECT_TIMEOUT, "500ms", v -> SettingValues.duration(CONNECT_TIMEOUT, v)),
                 read(source, MAX_CONNECTIONS_PER_HOST, "2048", v -> SettingValues.integer(MAX_CONNECTIONS_PER_HOST, v)),
                 read(source, MAX_QUEUED_PER_HOST, "4096", v -> SettingValues.integer(MAX_QUEUED_PER_HOST, v)),
