@@ -141,7 +141,6 @@ final class Aggregation implements AsyncListener {
         cutoffNanos = arrivalNanos + settings.budget().toNanos() - margin.currentNanos(now);
         long budgetLeft = Math.max(1, TimeUnit.NANOSECONDS.toMillis(arrivalNanos + settings.budget().toNanos() - now));
         async.setTimeout(budgetLeft);
-        observer.aggregationStarted();
         long untilCutoff = Math.max(0, cutoffNanos - now);
         trace(null, "fan-out to " + fetches.size() + " upstreams, cutoff in " + untilCutoff / 1_000_000 + "ms");
         // The timer thread only hands over: rendering and writing happen on a pool thread, so that one large or
@@ -270,7 +269,7 @@ final class Aggregation implements AsyncListener {
         if (phase.compareAndSet(Phase.FETCHING, Phase.ABANDONED)) {
             abortPending();
             trace(null, "client gone: " + event.getThrowable());
-            observer.requestFinished(RequestResult.PARTIAL, sinceArrival(), true);
+            observer.requestFinished(RequestResult.PARTIAL, sinceArrival());
             complete();
         }
     }
@@ -332,7 +331,7 @@ final class Aggregation implements AsyncListener {
         long written = System.nanoTime();
         margin.record(written - cutoffNanos);
         Duration took = Duration.ofNanos(written - arrivalNanos);
-        observer.requestFinished(result, took, true);
+        observer.requestFinished(result, took);
         Duration overshoot = took.minus(settings.budget());
         if (!overshoot.isNegative() && !overshoot.isZero()) {
             observer.lateAnswer(overshoot);

@@ -12,10 +12,6 @@ public interface AggregationObserver {
     AggregationObserver NONE = new AggregationObserver() {
     };
 
-    /** An aggregation started (it holds an in-flight slot until {@link #requestFinished}). */
-    default void aggregationStarted() {
-    }
-
     /**
      * One upstream fetch ended.
      *
@@ -28,11 +24,10 @@ public interface AggregationObserver {
     /**
      * A request's answer was written (or the client went away).
      *
-     * @param result      how it ended
-     * @param duration    from arrival until the last byte was handed to the container
-     * @param aggregated  whether it was an aggregation that {@link #aggregationStarted} announced
+     * @param result   how it ended
+     * @param duration from arrival until the last byte was handed to the container
      */
-    default void requestFinished(RequestResult result, Duration duration, boolean aggregated) {
+    default void requestFinished(RequestResult result, Duration duration) {
     }
 
     /**

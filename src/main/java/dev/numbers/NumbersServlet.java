@@ -59,7 +59,7 @@ public final class NumbersServlet extends HttpServlet {
 
         if (upstreams.urls().isEmpty()) {
             NumbersAnswer.of(new ConcurrentSkipListSet<>()).write(response, headOnly, ServerTiming.of(arrivalNanos, 0, 0));
-            service.observer().requestFinished(RequestResult.EMPTY, since(arrivalNanos), false);
+            service.observer().requestFinished(RequestResult.EMPTY, since(arrivalNanos));
             return;
         }
 
@@ -67,7 +67,7 @@ public final class NumbersServlet extends HttpServlet {
         if (!limiter.tryAcquire()) {
             response.setHeader("Retry-After", "1");
             Problem.overloaded(limiter.limit()).write(response, headOnly, ServerTiming.of(arrivalNanos));
-            service.observer().requestFinished(RequestResult.SHED, since(arrivalNanos), false);
+            service.observer().requestFinished(RequestResult.SHED, since(arrivalNanos));
             return;
         }
         Runnable release = releaseOnce(limiter);
@@ -97,7 +97,7 @@ public final class NumbersServlet extends HttpServlet {
     private void reject(Problem problem, HttpServletResponse response, boolean headOnly, long arrivalNanos)
             throws IOException {
         problem.write(response, headOnly, ServerTiming.of(arrivalNanos));
-        service.observer().requestFinished(RequestResult.REJECTED, since(arrivalNanos), false);
+        service.observer().requestFinished(RequestResult.REJECTED, since(arrivalNanos));
     }
 
     private static Runnable releaseOnce(InFlightLimiter limiter) {

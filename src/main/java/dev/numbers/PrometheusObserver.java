@@ -138,7 +138,7 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     }
 
     @Override
-    public void requestFinished(RequestResult result, Duration duration, boolean aggregated) {
+    public void requestFinished(RequestResult result, Duration duration) {
         requestsByResult[result.ordinal()].inc();
         requestDuration.observe(seconds(duration));
     }

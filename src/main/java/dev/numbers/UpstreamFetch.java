@@ -67,14 +67,6 @@ final class UpstreamFetch extends BufferingResponseListener {
     }
 
     /**
-     * Aborts the request if it is still pending; the abort surfaces in {@link #onComplete} as a failure with
-     * {@code cause}. Harmless when the request has already completed.
-     */
-    void abort(Throwable cause) {
-        request.abort(cause);
-    }
-
-    /**
      * Gives the request up once the answer has been written without it. A request still waiting for a connection is
      * aborted at once (that costs nothing); one already sent is left to finish within its total timeout, so that its
      * kept-alive connection goes back to the pool instead of being closed, which aborting an HTTP/1.1 exchange in

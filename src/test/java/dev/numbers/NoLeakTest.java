@@ -58,7 +58,6 @@ class NoLeakTest {
         }
         List<String> fates = List.of(upstream.url("/ok"), upstream.url("/unavailable"), upstream.url("/malformed"),
                 reset.url("/x"), "http://127.0.0.1:" + closedPort + "/refused", "http://0.0.0.0:" + closedPort + "/policy");
-        warmUp(fates);
         // Two rounds: the first lets every thread pool grow to what this load needs; the second must not grow them
         // further, nor anything else.
         round(fates, 0);
@@ -109,12 +108,6 @@ class NoLeakTest {
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         for (CompletableFuture<HttpResponse<String>> answer : answers) {
             assertEquals(200, answer.get().statusCode());
-        }
-    }
-
-    private void warmUp(List<String> fates) throws Exception {
-        for (int i = 0; i < 20; i++) {
-            service.send(HttpRequest.newBuilder(service.numbersUri(fates)).timeout(Duration.ofSeconds(10)).build());
         }
     }
 
