@@ -105,6 +105,7 @@ final class Aggregation implements AsyncListener {
     private final Executor executor;
     private volatile Scheduler.Task deadline;
     private final SafetyMargin margin;
+    private final InFlightLimiter limiter;
     /** nanoTime at which pending upstreams are abandoned: arrival + budget - the margin in force at arrival. */
     private volatile long cutoffNanos;
 
@@ -118,6 +119,7 @@ final class Aggregation implements AsyncListener {
         this.observer = b.observer;
         this.onFinished = b.onFinished;
         this.margin = b.margin;
+        this.limiter = b.limiter;
         this.scheduler = b.client.getScheduler();
         this.executor = b.client.getExecutor();
         NumbersBodyParser parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
@@ -333,7 +335,11 @@ final class Aggregation implements AsyncListener {
         Duration took = Duration.ofNanos(written - arrivalNanos);
         observer.requestFinished(result, took);
         Duration overshoot = took.minus(settings.budget());
-        if (!overshoot.isNegative() && !overshoot.isZero()) {
+        boolean late = !overshoot.isNegative() && !overshoot.isZero();
+        if (limiter != null) {
+            limiter.answered(late);
+        }
+        if (late) {
             observer.lateAnswer(overshoot);
             LOG.log(Level.DEBUG, "Request {0} answered {1}ms after its budget", id, overshoot.toMillis());
         }
@@ -363,7 +369,7 @@ final class Aggregation implements AsyncListener {
         }
     }
 
-    /** Collects what an aggregation needs; all fields are required. */
+    /** Collects what an aggregation needs; all fields are required unless marked optional. */
     static final class Builder {
         private long id;
         private long arrivalNanos;
@@ -377,6 +383,7 @@ final class Aggregation implements AsyncListener {
         private Runnable onFinished = () -> { };
         private SafetyMargin margin;
         private BodyMemory bodies;
+        private InFlightLimiter limiter;
 
         private Builder() {
         }
@@ -425,6 +432,12 @@ final class Aggregation implements AsyncListener {
 
         Builder margin(SafetyMargin margin) {
             this.margin = margin;
+            return this;
+        }
+
+        /** Optional: the limiter that admitted this aggregation, told how its answer left. */
+        Builder limiter(InFlightLimiter limiter) {
+            this.limiter = limiter;
             return this;
         }
 

@@ -23,7 +23,8 @@ public final class HealthServlet extends HttpServlet {
         if (attribute instanceof NumbersService && ((NumbersService) attribute).client().isRunning()) {
             InFlightLimiter limiter = ((NumbersService) attribute).limiter();
             response.setStatus(HttpServletResponse.SC_OK);
-            body = "{\"status\":\"up\",\"inFlight\":" + limiter.inFlight() + ",\"maxInFlight\":" + limiter.limit() + "}";
+            body = "{\"status\":\"up\",\"inFlight\":" + limiter.inFlight() + ",\"inFlightLimit\":" + limiter.limit()
+                    + ",\"maxInFlight\":" + limiter.ceiling() + "}";
         } else {
             response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             body = "{\"status\":\"down\"}";

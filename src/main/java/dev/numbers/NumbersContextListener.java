@@ -39,8 +39,8 @@ public final class NumbersContextListener implements ServletContextListener {
         }
         PrometheusObserver observer = null;
         try {
-            InFlightLimiter limiter = InFlightLimiter.of(settings.maxInFlight());
-            observer = PrometheusObserver.create(settings, limiter::inFlight);
+            InFlightLimiter limiter = InFlightLimiter.between(settings.minInFlight(), settings.maxInFlight());
+            observer = PrometheusObserver.create(settings, limiter::inFlight, limiter::limit);
             if (!settings.metricsPath().isEmpty()) {
                 register(context, METRICS_SERVLET, new PrometheusMetricsServlet(observer.registry()),
                         Settings.METRICS_PATH, settings.metricsPath());

@@ -83,6 +83,7 @@ public final class NumbersServlet extends HttpServlet {
                     .observer(service.observer())
                     .margin(margin)
                     .bodies(service.bodies())
+                    .limiter(limiter)
                     .onFinished(release)
                     .build()
                     .start();

@@ -57,7 +57,8 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     private final Histogram upstreamDuration;
     private final Counter lateAnswers;
 
-    private PrometheusObserver(PrometheusRegistry registry, Settings settings, IntSupplier inFlight) {
+    private PrometheusObserver(PrometheusRegistry registry, Settings settings, IntSupplier inFlight,
+            IntSupplier inFlightLimit) {
         this.registry = registry;
         double[] buckets = buckets(settings);
 
@@ -107,8 +108,14 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("numbers_in_flight_requests")
-                .help("Aggregations holding an in-flight slot now (numbers.maxInFlight is the limit)")
+                .help("Aggregations holding an in-flight slot now")
                 .callback(callback -> callback.call(inFlight.getAsInt()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("numbers_in_flight_limit")
+                .help("The adaptive in-flight limit now, between numbers.minInFlight and numbers.maxInFlight; "
+                        + "requests beyond it get a fast 503")
+                .callback(callback -> callback.call(inFlightLimit.getAsInt()))
                 .register(registry);
     }
 
@@ -116,12 +123,13 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
      * Creates the observer with a new registry holding its metrics and the JVM's.
      *
      * @param settings the effective settings (the budget and the cutoff's range become histogram bucket bounds)
-     * @param inFlight reads the number of aggregations in flight, for the gauge
+     * @param inFlight      reads the number of aggregations in flight, for the gauge
+     * @param inFlightLimit reads the in-flight limit in force, for the gauge
      * @return the observer; {@link #close()} it when the web application stops
      */
-    static PrometheusObserver create(Settings settings, IntSupplier inFlight) {
+    static PrometheusObserver create(Settings settings, IntSupplier inFlight, IntSupplier inFlightLimit) {
         PrometheusRegistry registry = new PrometheusRegistry();
-        PrometheusObserver observer = new PrometheusObserver(registry, settings, inFlight);
+        PrometheusObserver observer = new PrometheusObserver(registry, settings, inFlight, inFlightLimit);
         registerJvmMetrics(registry);
         return observer;
     }

@@ -23,7 +23,8 @@ import java.util.function.Function;
  * @param maxNumbersPerUpstream   an upstream returning more numbers than this counts as failed
  * @param maxBufferedBytes        all upstream bodies being buffered at once, service-wide ({@link BodyMemory})
  * @param allowedNetworks         CIDR blocks exempt from the private-address refusal
- * @param maxInFlight             aggregations at once; beyond, a fast {@code 503}
+ * @param minInFlight             the floor of the adaptive in-flight limit ({@link InFlightLimiter})
+ * @param maxInFlight             aggregations at once, the ceiling of the adaptive limit; beyond it, a fast {@code 503}
  * @param connectTimeout          TCP (and TLS) connect timeout towards an upstream
  * @param maxConnectionsPerHost   connection pool size per upstream origin
  * @param maxQueuedPerHost        requests waiting for a connection per upstream origin
@@ -44,6 +45,7 @@ public record Settings(
         int maxNumbersPerUpstream,
         long maxBufferedBytes,
         List<String> allowedNetworks,
+        int minInFlight,
         int maxInFlight,
         Duration connectTimeout,
         int maxConnectionsPerHost,
@@ -63,6 +65,7 @@ public record Settings(
     public static final String MAX_NUMBERS_PER_UPSTREAM = "numbers.maxNumbersPerUpstream";
     public static final String MAX_BUFFERED_BYTES = "numbers.maxBufferedBytes";
     public static final String ALLOWED_NETWORKS = "numbers.allowedNetworks";
+    public static final String MIN_IN_FLIGHT = "numbers.minInFlight";
     public static final String MAX_IN_FLIGHT = "numbers.maxInFlight";
     public static final String CONNECT_TIMEOUT = "numbers.connectTimeout";
     public static final String MAX_CONNECTIONS_PER_HOST = "numbers.maxConnectionsPerHost";
@@ -88,6 +91,7 @@ public record Settings(
         }
         requireRange(MAX_URLS, maxUrls, 1, 100_000);
         requireRange(MAX_NUMBERS_PER_UPSTREAM, maxNumbersPerUpstream, 1, Integer.MAX_VALUE);
+        requireRange(MIN_IN_FLIGHT, minInFlight, 1, Integer.MAX_VALUE);
         requireRange(MAX_IN_FLIGHT, maxInFlight, 1, Integer.MAX_VALUE);
         requireRange(MAX_CONNECTIONS_PER_HOST, maxConnectionsPerHost, 1, 100_000);
         requireRange(MAX_QUEUED_PER_HOST, maxQueuedPerHost, 1, 1_000_000);
@@ -136,6 +140,7 @@ public record Settings(
                 read(source, MAX_BUFFERED_BYTES, Long.toString(defaultBufferedBytes()),
                         v -> SettingValues.size(MAX_BUFFERED_BYTES, v)),
                 read(source, ALLOWED_NETWORKS, "", SettingValues::list),
+                read(source, MIN_IN_FLIGHT, "16", v -> SettingValues.integer(MIN_IN_FLIGHT, v)),
                 read(source, MAX_IN_FLIGHT, "512", v -> SettingValues.integer(MAX_IN_FLIGHT, v)),
                 read(source, CONNECT_TIMEOUT, "500ms", v -> SettingValues.duration(CONNECT_TIMEOUT, v)),
                 read(source, MAX_CONNECTIONS_PER_HOST, "2048", v -> SettingValues.integer(MAX_CONNECTIONS_PER_HOST, v)),
@@ -174,7 +179,7 @@ public record Settings(
                 + MAX_URLS + "=" + maxUrls + " " + MAX_BODY_BYTES + "=" + maxBodyBytes + " "
                 + MAX_NUMBERS_PER_UPSTREAM + "=" + maxNumbersPerUpstream + " " + MAX_BUFFERED_BYTES + "=" + maxBufferedBytes
                 + " " + ALLOWED_NETWORKS + "=" + allowedNetworks
-                + " " + MAX_IN_FLIGHT + "=" + maxInFlight + " " + CONNECT_TIMEOUT + "=" + connectTimeout.toMillis() + "ms "
+                + " " + MIN_IN_FLIGHT + "=" + minInFlight + " " + MAX_IN_FLIGHT + "=" + maxInFlight + " " + CONNECT_TIMEOUT + "=" + connectTimeout.toMillis() + "ms "
                 + MAX_CONNECTIONS_PER_HOST + "=" + maxConnectionsPerHost + " " + MAX_QUEUED_PER_HOST + "=" + maxQueuedPerHost
                 + " " + MAX_REDIRECTS + "=" + maxRedirects + " " + ABANDON_GRACE + "=" + abandonGrace.toMillis() + "ms " + DEBUG + "=" + debug + " "
                 + METRICS_PATH + "=" + (metricsPath.isEmpty() ? "off" : metricsPath) + " "

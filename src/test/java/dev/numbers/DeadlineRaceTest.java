@@ -57,8 +57,11 @@ class DeadlineRaceTest {
     void everyAnswerNearTheDeadlineIsWholeValidAndInTime(String margin) throws Exception {
         // "none": the cutoff is the budget itself, so the service's timer and Jetty's async timeout fire together.
         // "adaptive": the defaults; upstreams answer around the earliest cutoff (budget - the margin's floor).
+        // With no margin answers leave at the budget, i.e. (slightly) late by construction, which would rightly make
+        // the adaptive in-flight limit shed requests; the limit is fixed so that this test sees the race alone.
         Map<String, String> settings = margin.equals("none")
-                ? Map.of(Settings.SAFETY_MARGIN, "0ms", Settings.MAX_SAFETY_MARGIN, "0ms")
+                ? Map.of(Settings.SAFETY_MARGIN, "0ms", Settings.MAX_SAFETY_MARGIN, "0ms",
+                        Settings.MIN_IN_FLIGHT, "512", Settings.MAX_IN_FLIGHT, "512")
                 : Map.of();
         long cutoff = 500 - Settings.load(SettingSource.of(settings)).safetyMargin().toMillis();
         try (NumbersServer service = NumbersServer.start(settings);

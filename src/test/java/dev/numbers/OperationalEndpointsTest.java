@@ -26,8 +26,9 @@ class OperationalEndpointsTest {
             assertEquals(200, health.statusCode());
             assertEquals("application/json", health.headers().firstValue("Content-Type").orElseThrow());
             assertEquals("no-store", health.headers().firstValue("Cache-Control").orElseThrow());
-            assertEquals("{\"status\":\"up\",\"inFlight\":0,\"maxInFlight\":" + Settings.defaults().maxInFlight() + "}",
-                    health.body());
+            int ceiling = Settings.defaults().maxInFlight();
+            assertEquals("{\"status\":\"up\",\"inFlight\":0,\"inFlightLimit\":" + ceiling + ",\"maxInFlight\":" + ceiling
+                    + "}", health.body());
         }
     }
 
@@ -38,6 +39,24 @@ class OperationalEndpointsTest {
             HttpResponse<String> health = get(service, "/health");
             assertEquals(503, health.statusCode());
             assertEquals("{\"status\":\"down\"}", health.body());
+        }
+    }
+
+    @Test
+    void aLateAnswerLowersTheInFlightLimitShownByHealthAndMetrics() throws Exception {
+        // With no margin the answer to a never-answering upstream leaves at the budget, i.e. late by construction.
+        try (FakeUpstream upstream = FakeUpstream.start().on("/never", FakeUpstream.never());
+                NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "100ms",
+                        Settings.SAFETY_MARGIN, "0ms", Settings.MAX_SAFETY_MARGIN, "0ms",
+                        Settings.MIN_IN_FLIGHT, "2", Settings.MAX_IN_FLIGHT, "8"))) {
+            assertTrue(get(service, "/metrics").body().contains("numbers_in_flight_limit 8.0"));
+            HttpResponse<String> answer = service.get(upstream.url("/never"));
+            assertEquals(200, answer.statusCode());
+            assertEquals("{\"status\":\"up\",\"inFlight\":0,\"inFlightLimit\":6,\"maxInFlight\":8}",
+                    get(service, "/health").body());
+            String metrics = get(service, "/metrics").body();
+            assertTrue(metrics.contains("numbers_in_flight_limit 6.0"), metrics);
+            assertTrue(metrics.contains("numbers_late_answers_total 1.0"), metrics);
         }
     }
 

@@ -14,7 +14,9 @@ import com.google.gson.JsonParser;
 
 /**
  * Turns run.sh's scenario records (one JSON object a line: {@code {"scenario":"A","desc":…,"rss_max_kb":…,
- * "sut_cpu_pct":…,"load":{loadgen JSON},"note":…}}) into a Markdown table. Pure formatting apart from main.
+ * "sut_cpu_pct":…,"load":{loadgen JSON},"note":…}}) into a Markdown table. The shared harness's records
+ * ({@code ../shared/bench/bench.sh}'s last line, {@code {"bench":{"label":…,"sut_rss_max_kb":…,"sut_cpu_pct":…},
+ * "load":{…}}}) are read as well: the label names the scenario. Pure formatting apart from main.
  * Usage: {@code java -cp numbers-bench.jar dev.numbers.bench.ResultsTable results.jsonl}
  */
 public final class ResultsTable {
@@ -33,7 +35,8 @@ public final class ResultsTable {
         return b.toString();
     }
 
-    static String row(JsonObject r) {
+    static String row(JsonObject record) {
+        JsonObject r = normalized(record);
         JsonObject l = r.has("load") && r.get("load").isJsonObject() ? r.getAsJsonObject("load") : new JsonObject();
         List<String> c = new ArrayList<>();
         c.add(str(r, "scenario"));
@@ -68,6 +71,28 @@ public final class ResultsTable {
         }
         c.add(notes.isEmpty() ? "" : String.join("; ", notes));
         return "| " + String.join(" | ", c).replace("\n", " ") + " |";
+    }
+
+    /** A shared-harness record in this table's shape; any other record unchanged. */
+    static JsonObject normalized(JsonObject r) {
+        if (!r.has("bench") || !r.get("bench").isJsonObject()) return r;
+        JsonObject b = r.getAsJsonObject("bench");
+        JsonObject n = new JsonObject();
+        n.addProperty("scenario", str(b, "label"));
+        JsonObject l = r.has("load") && r.get("load").isJsonObject() ? r.getAsJsonObject("load") : new JsonObject();
+        n.addProperty("desc", describe(l));
+        if (b.has("sut_rss_max_kb")) n.add("rss_max_kb", b.get("sut_rss_max_kb"));
+        if (b.has("sut_cpu_pct")) n.add("sut_cpu_pct", b.get("sut_cpu_pct"));
+        n.add("load", l);
+        if (r.has("note")) n.add("note", r.get("note"));
+        return n;
+    }
+
+    /** "800/s, 2 classic URLs" or "500/s, 4 set URLs uniform:0-550", from a loadgen record. */
+    static String describe(JsonObject l) {
+        if (!l.has("rate")) return "-";
+        String urls = num(l, "urls", 0) + ("set".equals(str(l, "mode")) ? " set URLs " + str(l, "delays") : " classic URLs");
+        return num(l, "rate", 0) + "/s, " + urls;
     }
 
     /** Errors other than HTTP statuses (timeouts, resets, invalid answers), with the biggest kinds named. */

@@ -45,6 +45,16 @@ class ResultsTableTest {
     }
 
     @Test
+    void readsTheSharedHarnessRecord() {
+        JsonObject r = JsonParser.parseString("{\"bench\":{\"label\":\"ref-C\",\"sut_rss_max_kb\":76800,"
+                + "\"sut_cpu_pct\":45.2},\"load\":{\"rate\":500,\"urls\":4,\"mode\":\"set\",\"delays\":\"uniform:0-550\","
+                + "\"achieved_rate\":500,\"completeness_pct\":99.853,\"impossible_included\":0,\"errors\":{},"
+                + "\"over_budget_or_no_answer_pct\":7.47}}").getAsJsonObject();
+        String row = ResultsTable.markdown(List.of(r)).split("\n")[2];
+        assertEquals("| ref-C | 500/s, 4 set URLs uniform:0-550 | 500 | - | - | 7.470 % | 0 | 99.85 | 0 | 75 | 45 |  |", row);
+    }
+
+    @Test
     void recoveryDetection() {
         assertEquals(2, LoadGenerator.recoveredAfter(new long[] {100, 100, 100, 100}, new long[] {50, 3, 0, 0}, 0.001));
         assertEquals(0, LoadGenerator.recoveredAfter(new long[] {100, 100}, new long[] {0, 0}, 0.001));

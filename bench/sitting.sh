@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# bench/sitting.sh: the side-by-side sitting of README "Performance" in one command — the reference solution, then
+# this service, one after the other on this machine, with the shared harness (../shared/bench) for A–D and overload,
+# and bench/run.sh for large payloads (its FakeUpstream serves /big); then one Markdown table of everything.
+#
+# Usage: bench/sitting.sh [--skip-reference] [--proposal] [--out DIR]
+#   --skip-reference  measure this service only
+#   --proposal        also measure the large payloads with docs/proposals/sorted-arrays.patch applied
+#   --out DIR         where everything goes [bench/results/sitting-<time>]
+# Needs: the Go tools of the shared harness in BENCH_BIN (../shared/bench/build.sh), `cd bench && mvn package`
+# (Jetty home, FakeUpstream), `mvn package` at the root (target/numbers.war). The WAR, jetty-base/ and sut.sh are
+# copied first, so builds during the sitting cannot change what is measured. JVM options: SUT_OPTS.
+# Takes about 40 minutes; every run is bounded and stops what it started, by PID. Loopback only.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+harness="${HARNESS:-$repo/../shared/bench}"
+skip_ref=0; proposal=0; out="$here/results/sitting-$(date -u +%Y%m%d-%H%M%S)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --skip-reference) skip_ref=1; shift;;
+    --proposal) proposal=1; shift;;
+    --out) out="$2"; shift 2;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0;;
+    *) echo "sitting.sh: unknown option $1" >&2; exit 2;;
+  esac
+done
+: "${BENCH_BIN:?set BENCH_BIN to the shared harness tools (see ../shared/bench/README.md)}"
+export BENCH_BIN BENCH_RESULTS="${BENCH_RESULTS:-$out/harness}"
+export JETTY_HOME="${JETTY_HOME:-$here/target/jetty-home-12.1.8}"
+opts="${SUT_OPTS:--XX:+UseSerialGC -Xms256m -Xmx256m -XX:TieredStopAtLevel=1}"
+mkdir -p "$out" "$BENCH_RESULTS"
+
+freeze() { # source-tree destination: jetty-base, the WAR and sut.sh as they are now
+  mkdir -p "$2/bench" "$2/target"
+  cp -r "$1/jetty-base" "$2/" && rm -rf "$2/jetty-base/logs/"*
+  cp "$1/target/numbers.war" "$2/target/" && cp "$here/sut.sh" "$2/bench/"
+}
+freeze "$repo" "$out/sut"
+if [ "$proposal" = 1 ]; then
+  tree="$out/proposal-src"
+  git -C "$repo" worktree add -q --detach "$tree" HEAD
+  git -C "$tree" apply "$repo/docs/proposals/sorted-arrays.patch"
+  (cd "$tree" && mvn -B -q -DskipTests package)
+  freeze "$tree" "$out/sut-proposal"
+  git -C "$repo" worktree remove --force "$tree"
+fi
+git -C "$repo" log -1 --format='commit %h %s' > "$out/commit.txt"
+
+P=(--port 28000 --upstream-port 28090)
+A=(--rate 800 --conns 800 --urls 2 --paths primes,fibo --duration 30s)
+B=(--rate 800 --conns 800 --urls 6 --duration 30s)
+C=(--mode set --urls 4 --delays uniform:0-550 --rate 500 --conns 800 --duration 30s)
+ref=("$BENCH_BIN/reference" --bind '127.0.0.1:{PORT}')
+sut=("$out/sut/bench/sut.sh" '{PORT}')
+log() { echo "$(date -u +%H:%M:%S) $*" | tee -a "$out/timeline.txt"; }
+maxrate() { sed -n 's/.*highest passing rate \([0-9]*\).*/\1/p' "$1" | tail -1; }
+record() { tail -1 "$1" | grep '^{' >> "$out/results.jsonl" || true; }
+
+# overload NAME D COMMAND...: warm-up at D, 2 x D for 30 s, then D/2 for 10 s; the Go upstream and loadgen on CPU 1,
+# the service on CPU 0. Recovered: every second from 5 s after the overload on has no error and no answer over 500 ms.
+overload() {
+  local name="$1" d="$2"; shift 2
+  local o="$out/$name" lg=("$BENCH_BIN/loadgen" -target http://127.0.0.1:28000 -upstream http://127.0.0.1:28090
+    -mode set -urls 2 -delays fixed:50 -conns 2000 -budget 500ms -timeout 1s) cmd=() a
+  mkdir -p "$o"
+  for a in "$@"; do cmd+=("${a//\{PORT\}/28000}"); done
+  taskset -c 1 "$BENCH_BIN/upstream" -addr 127.0.0.1:28090 > "$o/upstream.log" 2>&1 & local up=$!
+  taskset -c 0 "${cmd[@]}" > "$o/sut.log" 2>&1 & local pid=$!
+  "$BENCH_BIN/loadgen" -wait http://127.0.0.1:28000/numbers -wait-timeout 90s
+  taskset -c 1 "${lg[@]}" -rate "$d" -duration "${OVERLOAD_WARMUP:-20s}" > "$o/warmup.txt" 2>&1 || true
+  ( while kill -0 "$pid" 2>/dev/null; do ps -o rss= -p "$pid" >> "$o/rss.txt"; sleep 1; done ) & local sampler=$!
+  taskset -c 1 "${lg[@]}" -rate $((2 * d)) -duration 30s -progress > "$o/overload.txt" 2> "$o/overload.progress" || true
+  taskset -c 1 "${lg[@]}" -rate $((d / 2)) -duration 10s -progress > "$o/recover.txt" 2> "$o/recover.progress" || true
+  kill "$pid" "$up" 2>/dev/null || true; wait "$pid" "$up" 2>/dev/null || true; kill "$sampler" 2>/dev/null || true
+  local oom after rss
+  oom="$(grep -ci outofmemory "$o/sut.log" || true)"
+  # first second from which every following second is clean; -1 when the last one is not
+  after="$(awk '/ t= *[0-9]+s /{ split($0, f, "err/s="); split(f[2], e, " "); split($0, m, "max_corrected_ms=");
+      n++; bad[n] = (e[1] + 0 > 0 || m[2] + 0 >= 500) }
+      END { r = -1; for (i = n; i >= 1 && !bad[i]; i--) r = i - 1; print r }' "$o/recover.progress")"
+  rss="$(sort -n "$o/rss.txt" | tail -1)"
+  tail -1 "$o/overload.txt" | grep '^{' | sed "s/}\$/,\"recovery\":{\"recovered_after_s\":$after,\"within_s\":5,\"pass\":$([ "$after" -ge 0 ] && [ "$after" -le 5 ] && echo true || echo false)}}/" \
+    | sed "s/^/{\"scenario\":\"$name\",\"desc\":\"$((2 * d))\/s 30 s, then $((d / 2))\/s; OutOfMemoryError: $oom\",\"rss_max_kb\":${rss:-0},\"load\":/; s/\$/}/" \
+    >> "$out/results.jsonl"
+}
+
+large() { # NAME WARMUP COMMAND...: 3 x 300 000 numbers at 1/s, -Xmx256m
+  local name="$1" warmup="$2"; shift 2
+  SUT_OPTS="-XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1" "$here/run.sh" --scenarios large --large-rate 1 \
+    --warmup "$warmup" --duration 30s --out "$out/$name" -- "$@" > "$out/$name.txt" 2>&1 || true
+  sed "s/\"scenario\":\"large\"/\"scenario\":\"$name\"/" "$out/$name/results.jsonl" >> "$out/results.jsonl" || true
+}
+
+log "start ($(cat "$out/commit.txt")); $(uptime)"
+if [ "$skip_ref" = 0 ]; then
+  log ref-A; "$harness/bench.sh" "${P[@]}" "${A[@]}" --label ref-A > "$out/ref-A.txt" 2>&1; record "$out/ref-A.txt"
+  log ref-B; "$harness/bench.sh" "${P[@]}" "${B[@]}" --label ref-B > "$out/ref-B.txt" 2>&1; record "$out/ref-B.txt"
+  log ref-C; "$harness/bench.sh" "${P[@]}" "${C[@]}" --label ref-C > "$out/ref-C.txt" 2>&1; record "$out/ref-C.txt"
+  log ref-D; "$harness/scripts/find_max_rate.sh" "${P[@]}" > "$out/ref-D.txt" 2>&1 || true
+  rd="$(maxrate "$out/ref-D.txt")"; log "ref-D: $rd req/s"
+  log ref-overload; OVERLOAD_WARMUP=5s overload ref-overload "$rd" "${ref[@]}"
+  log ref-large; large ref-large 5s "${ref[@]}"
+fi
+export SUT_OPTS="$opts"
+log A; "$harness/bench.sh" "${P[@]}" "${A[@]}" --warmup 20s --label numbers-A -- "${sut[@]}" > "$out/numbers-A.txt" 2>&1; record "$out/numbers-A.txt"
+log B; "$harness/bench.sh" "${P[@]}" "${B[@]}" --warmup 20s --label numbers-B -- "${sut[@]}" > "$out/numbers-B.txt" 2>&1; record "$out/numbers-B.txt"
+log C; "$harness/bench.sh" "${P[@]}" "${C[@]}" --warmup 20s --label numbers-C -- "${sut[@]}" > "$out/numbers-C.txt" 2>&1; record "$out/numbers-C.txt"
+log C-margin-25ms; NUMBERS_SAFETY_MARGIN=25ms NUMBERS_MAX_SAFETY_MARGIN=25ms "$harness/bench.sh" "${P[@]}" "${C[@]}" \
+  --warmup 20s --label numbers-C-margin-25ms -- "${sut[@]}" > "$out/numbers-C25.txt" 2>&1; record "$out/numbers-C25.txt"
+log D; "$harness/scripts/find_max_rate.sh" "${P[@]}" --start 1250 --warmup 20s -- "${sut[@]}" > "$out/numbers-D.txt" 2>&1 || true
+nd="$(maxrate "$out/numbers-D.txt")"; log "numbers-D: $nd req/s"
+log overload; overload numbers-overload "$nd" "${sut[@]}"
+log large; large numbers-large 20s "${sut[@]}"
+if [ "$proposal" = 1 ]; then log large-proposal; large proposal-large 20s "$out/sut-proposal/bench/sut.sh" '{PORT}'; fi
+log rss; SUT_OPTS="-XX:+UseSerialGC -Xms128m -Xmx128m -XX:TieredStopAtLevel=1" "$harness/bench.sh" "${P[@]}" "${A[@]}" \
+  --warmup 20s --label numbers-A-heap-128m -- "${sut[@]}" > "$out/numbers-A-128m.txt" 2>&1; record "$out/numbers-A-128m.txt"
+log done
+{
+  echo "D (find_max_rate.sh): reference ${rd:-not measured} req/s, numbers $nd req/s"
+  java -cp "$here/target/numbers-bench.jar" dev.numbers.bench.ResultsTable "$out/results.jsonl"
+} | tee "$out/results.md"
