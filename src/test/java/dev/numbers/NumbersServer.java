@@ -50,6 +50,10 @@ final class NumbersServer implements AutoCloseable {
         server.setHandler(context);
     }
 
+    /** Settings that fix the in-flight limit at its default ceiling, for tests that must not see it adapt. */
+    static final Map<String, String> FIXED_IN_FLIGHT_LIMIT = Map.of(Settings.MIN_IN_FLIGHT, "512",
+            Settings.MAX_IN_FLIGHT, "512");
+
     static NumbersServer start() throws Exception {
         return start(Map.of());
     }

@@ -24,6 +24,8 @@ class SettingsTest {
         assertFalse(s.debug());
         assertEquals("/metrics", s.metricsPath());
         assertEquals("/health", s.healthPath());
+        assertEquals(16, s.minInFlight());
+        assertEquals(512, s.maxInFlight());
     }
 
     @ParameterizedTest
@@ -43,7 +45,8 @@ class SettingsTest {
             "numbers.budget,fast", "numbers.budget,500", "numbers.budget,-5ms", "numbers.budget,5ms",
             "numbers.maxUrls,many", "numbers.maxUrls,0", "numbers.maxUrls,99999999999", "numbers.maxBodyBytes,8MB",
             "numbers.maxBodyBytes,8 MiB", "numbers.debug,yes", "numbers.maxSafetyMargin,600ms", "numbers.safetyMargin,200ms",
-            "numbers.connectTimeout,0ms", "numbers.metricsPath,metrics", "numbers.maxInFlight,0", "numbers.allowedNetworks,10.0.0.0/33"})
+            "numbers.connectTimeout,0ms", "numbers.metricsPath,metrics", "numbers.maxInFlight,0", "numbers.minInFlight,0",
+            "numbers.minInFlight,few", "numbers.allowedNetworks,10.0.0.0/33"})
     void refusesMalformedValuesNamingTheSetting(String name, String raw) {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
                 () -> Settings.load(SettingSource.of(Map.of(name, raw))));
