@@ -336,9 +336,7 @@ final class Aggregation implements AsyncListener {
         observer.requestFinished(result, took);
         Duration overshoot = took.minus(settings.budget());
         boolean late = !overshoot.isNegative() && !overshoot.isZero();
-        if (limiter != null) {
-            limiter.answered(late);
-        }
+        limiter.answered(late);
         if (late) {
             observer.lateAnswer(overshoot);
             LOG.log(Level.DEBUG, "Request {0} answered {1}ms after its budget", id, overshoot.toMillis());
@@ -369,7 +367,7 @@ final class Aggregation implements AsyncListener {
         }
     }
 
-    /** Collects what an aggregation needs; all fields are required unless marked optional. */
+    /** Collects what an aggregation needs; all fields are required. */
     static final class Builder {
         private long id;
         private long arrivalNanos;
@@ -435,7 +433,7 @@ final class Aggregation implements AsyncListener {
             return this;
         }
 
-        /** Optional: the limiter that admitted this aggregation, told how its answer left. */
+        /** The limiter that admitted this aggregation, told how its answer left. */
         Builder limiter(InFlightLimiter limiter) {
             this.limiter = limiter;
             return this;

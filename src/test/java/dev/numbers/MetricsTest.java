@@ -235,10 +235,10 @@ class MetricsTest {
     @Test
     void keepsOneRegistryPerWebApplicationAndClearsItOnStop() throws Exception {
         try (NumbersServer other = NumbersServer.start()) {
-            Scrape otherBefore = scrape(other);
+            Scrape otherBefore = Scrape.of(other);
             service.get(upstream.url("/primes"));
             awaitScrape(s -> s.value(REQUESTS, "result", "complete") == 1);
-            assertEquals(0, scrape(other).delta(otherBefore, REQUESTS, "result", "complete"),
+            assertEquals(0, Scrape.of(other).delta(otherBefore, REQUESTS, "result", "complete"),
                     "a request to one web application moved the other's counter");
         }
         PrometheusObserver observer = (PrometheusObserver) service.service().observer();
@@ -250,28 +250,11 @@ class MetricsTest {
     // ---- helpers ----
 
     private Scrape scrape() throws Exception {
-        return scrape(service);
+        return Scrape.of(service);
     }
 
-    private static Scrape scrape(NumbersServer server) throws Exception {
-        HttpResponse<String> response = server.send(HttpRequest.newBuilder(server.uri("/metrics"))
-                .timeout(Duration.ofSeconds(5)).build());
-        assertEquals(200, response.statusCode(), response.body());
-        return Scrape.parse(response.body());
-    }
-
-    /** Scrapes until {@code done} holds (the service records metrics just after the answer leaves), at most 5 s. */
     private Scrape awaitScrape(Predicate<Scrape> done) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        Scrape scrape = scrape();
-        while (!done.test(scrape)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("metrics did not reach the expected totals:\n" + scrape.text());
-            }
-            Thread.sleep(20);
-            scrape = scrape();
-        }
-        return scrape;
+        return Scrape.await(service, done);
     }
 
     /** {@code total;dur=…} and, unless {@code tally} is null (an error answer), the upstream tally. */

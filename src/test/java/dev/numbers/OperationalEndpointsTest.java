@@ -49,38 +49,18 @@ class OperationalEndpointsTest {
                 NumbersServer service = NumbersServer.start(Map.of(Settings.SAFETY_MARGIN, "0ms",
                         Settings.MAX_SAFETY_MARGIN, "0ms", Settings.MIN_IN_FLIGHT, "2", Settings.MAX_IN_FLIGHT, "8"))) {
             // Measured from here: this JVM's first service (the fixture's warm-up) may already have answered late.
-            int before = inFlightLimit(get(service, "/health").body());
-            double lateBefore = lateAnswers(get(service, "/metrics").body());
-            int expected = Math.max(2, before - Math.max(1, before / 4)); // less a quarter, not below the floor
+            Scrape before = Scrape.of(service);
+            int limit = (int) before.value("numbers_in_flight_limit");
+            int expected = Math.max(2, limit - Math.max(1, limit / 4)); // less a quarter, not below the floor
             HttpResponse<String> answer = service.get(upstream.url("/never"));
             assertEquals(200, answer.statusCode());
-            // The service learns that the answer was late just after its last byte left: wait (bounded) for it.
-            String health = get(service, "/health").body();
-            String metrics = get(service, "/metrics").body();
-            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); System.nanoTime() < end
-                    && !(inFlightLimit(health) == expected && lateAnswers(metrics) == lateBefore + 1); ) {
-                Thread.sleep(20);
-                health = get(service, "/health").body();
-                metrics = get(service, "/metrics").body();
-            }
-            assertEquals("{\"status\":\"up\",\"inFlight\":0,\"inFlightLimit\":" + expected + ",\"maxInFlight\":8}", health);
-            assertTrue(metrics.contains("numbers_in_flight_limit " + expected + ".0"), metrics);
-            assertEquals(lateBefore + 1, lateAnswers(metrics), metrics);
+            Scrape after = Scrape.await(service, s -> s.delta(before, "numbers_late_answers_total") == 1
+                    && s.value("numbers_in_flight_limit") == expected);
+            assertEquals(1, after.delta(before, "numbers_late_answers_total"), after.text());
+            assertEquals(expected, after.value("numbers_in_flight_limit"), after.text());
+            assertEquals("{\"status\":\"up\",\"inFlight\":0,\"inFlightLimit\":" + expected + ",\"maxInFlight\":8}",
+                    get(service, "/health").body());
         }
-    }
-
-    private static int inFlightLimit(String health) {
-        return (int) firstNumber("\"inFlightLimit\":(\\d+)", health);
-    }
-
-    private static double lateAnswers(String metrics) {
-        return firstNumber("(?m)^numbers_late_answers_total ([0-9.]+)$", metrics);
-    }
-
-    private static double firstNumber(String regex, String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(text);
-        assertTrue(m.find(), text);
-        return Double.parseDouble(m.group(1));
     }
 
     @Test

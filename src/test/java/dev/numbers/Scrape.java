@@ -1,11 +1,18 @@
 package dev.numbers;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,6 +36,28 @@ final class Scrape {
     private Scrape(String text, List<Sample> samples) {
         this.text = text;
         this.samples = samples;
+    }
+
+    /** Scrapes the service's {@code /metrics} (its default path). */
+    static Scrape of(NumbersServer server) throws Exception {
+        HttpResponse<String> response = server.send(HttpRequest.newBuilder(server.uri("/metrics"))
+                .timeout(Duration.ofSeconds(5)).build());
+        assertEquals(200, response.statusCode(), response.body());
+        return parse(response.body());
+    }
+
+    /** Scrapes until {@code done} holds (the service records metrics just after the answer leaves), at most 5 s. */
+    static Scrape await(NumbersServer server, Predicate<Scrape> done) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Scrape scrape = of(server);
+        while (!done.test(scrape)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("metrics did not reach the expected totals:\n" + scrape.text());
+            }
+            Thread.sleep(20);
+            scrape = of(server);
+        }
+        return scrape;
     }
 
     static Scrape parse(String text) {
