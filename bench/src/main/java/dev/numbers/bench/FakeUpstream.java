@@ -350,15 +350,9 @@ public final class FakeUpstream {
         long seed = 0;
         boolean quiet = false;
         for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            String v = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                v = a.substring(eq + 1);
-                a = a.substring(0, eq);
-            }
-            a = a.replaceFirst("^--?", "");
-            switch (a) {
+            CommandLineOption option = CommandLineOption.of(args[i], "--");
+            String v = option.inlineValue();
+            switch (option.name()) {
                 case "addr": case "bind": addr = v != null ? v : args[++i]; break;
                 case "random": random = Boolean.parseBoolean(v != null ? v : "true"); break;
                 case "max-delay-ms": maxDelay = Integer.parseInt(v != null ? v : args[++i]); break;

@@ -88,14 +88,9 @@ public final class LoadGenerator {
         static Options parse(String[] args) {
             Options o = new Options();
             for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                String v = null;
-                int eq = a.indexOf('=');
-                if (a.startsWith("-") && eq > 0) {
-                    v = a.substring(eq + 1);
-                    a = a.substring(0, eq);
-                }
-                a = a.replaceFirst("^--?", "");
+                CommandLineOption option = CommandLineOption.of(args[i], "-");
+                String a = option.name();
+                String v = option.inlineValue();
                 boolean flag = a.equals("timeline") || a.equals("print-url") || a.equals("help") || a.equals("h");
                 if (!flag && v == null) {
                     if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + args[i]);
