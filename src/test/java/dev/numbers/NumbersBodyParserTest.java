@@ -1,9 +1,11 @@
 package dev.numbers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,6 +43,26 @@ class NumbersBodyParserTest {
             "{\"numbers\":[1],\"NUMBERS\":[2]}", "{\"numbers\":[-]}", "{\"numbers\":[+1]}", "{\"numbers\":[0x10]}"})
     void rejectsAnyBodyOutsideTheContract(String body) {
         assertThrows(NumbersBodyParser.InvalidBodyException.class, () -> parse(body));
+    }
+
+    @Test
+    void readsBodiesBelowAndAboveTheDecodeAtOnceSizeAlike() {
+        // Small bodies are decoded at once, larger ones as they stream: both must read the same, including UTF-8
+        // beyond ASCII in a skipped member and a malformed byte sequence (replaced, like any UTF-8 decoder does).
+        for (int padding : new int[] {0, NumbersBodyParser.DECODE_AT_ONCE_BYTES}) {
+            String body = "{\"note\":\"zählen ≠ \u00e9\u4e2d" + "x".repeat(padding) + "\",\"numbers\":[5,-1,5]}";
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            assertEquals(padding > 0, bytes.length > NumbersBodyParser.DECODE_AT_ONCE_BYTES);
+            assertArrayEquals(new long[] {5, -1, 5}, parser.parse(bytes), "padding " + padding);
+
+            byte[] malformed = Arrays.copyOf(bytes, bytes.length);
+            malformed[10] = (byte) 0xC3; // a lead byte followed by an ASCII byte: one replacement character
+            malformed[11] = 'a';
+            assertArrayEquals(new long[] {5, -1, 5}, parser.parse(malformed), "padding " + padding);
+
+            byte[] truncated = Arrays.copyOf(bytes, bytes.length - 1);
+            assertThrows(NumbersBodyParser.InvalidBodyException.class, () -> parser.parse(truncated));
+        }
     }
 
     @Test

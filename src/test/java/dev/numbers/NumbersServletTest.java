@@ -13,6 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,6 +57,18 @@ class NumbersServletTest {
         assertEquals(200, response.statusCode());
         assertEquals("application/json", response.headers().firstValue("Content-Type").orElseThrow());
         assertEquals("{\"numbers\":[1,2,3,5,7,8,11,13,21]}", response.body());
+    }
+
+    @Test
+    void mergesABodyThatArrivesInManyChunks() throws Exception {
+        // ~140 KB: many network reads, each copied into the body buffer, which grows past its 512-byte start.
+        long[] many = LongStream.range(0, 20_000).map(i -> i * 3 + 1).toArray();
+        upstream.on("/many", numbers(many));
+        HttpResponse<String> response = service.get(upstream.url("/many"), upstream.url("/primes"));
+        assertEquals(200, response.statusCode());
+        String expected = LongStream.concat(LongStream.of(many), LongStream.of(2, 3, 5, 7, 11, 13)).sorted().distinct()
+                .mapToObj(Long::toString).collect(Collectors.joining(",", "{\"numbers\":[", "]}"));
+        assertEquals(expected, response.body());
     }
 
     @Test
