@@ -16,8 +16,9 @@ final class ServerTiming {
 
     /** @return {@code total;dur=12.3, upstreams;desc="2/3"}: merged upstreams out of the distinct valid ones */
     static String of(long arrivalNanos, int merged, int upstreams) {
-        return total(System.nanoTime() - arrivalNanos).append(", upstreams;desc=\"").append(merged).append('/').append(upstreams)
-                .append('"').toString();
+        return total(System.nanoTime() - arrivalNanos)
+                .append(", upstreams;desc=\"").append(merged).append('/').append(upstreams).append('"')
+                .toString();
     }
 
     /**
