@@ -46,14 +46,10 @@ class InFlightLimiterTest {
     @Test
     void neverGoesBelowTheFloor() {
         InFlightLimiter limiter = InFlightLimiter.between(16, 512, T0);
-        for (int i = 0; i < 100; i++) {
-            limiter.answered(true, T0 + i * INTERVAL);
-        }
+        answerLateOncePerInterval(limiter, 100);
         assertEquals(16, limiter.limit());
         InFlightLimiter tiny = InFlightLimiter.between(1, 3, T0);
-        for (int i = 0; i < 10; i++) {
-            tiny.answered(true, T0 + i * INTERVAL);
-        }
+        answerLateOncePerInterval(tiny, 10);
         assertEquals(1, tiny.limit());
         assertTrue(tiny.tryAcquire());
         assertFalse(tiny.tryAcquire());
@@ -62,9 +58,7 @@ class InFlightLimiterTest {
     @Test
     void answersInTimeRaiseTheLimitByOneOnlyWhileHalfTheSlotsAreTaken() {
         InFlightLimiter limiter = InFlightLimiter.between(4, 10, T0);
-        for (int i = 0; i < 5; i++) {
-            limiter.answered(true, T0 + i * INTERVAL);
-        }
+        answerLateOncePerInterval(limiter, 5);
         assertEquals(4, limiter.limit());
         limiter.answered(false, T0); // nothing in flight: the limit is not what holds the load back
         assertEquals(4, limiter.limit());
@@ -93,5 +87,12 @@ class InFlightLimiterTest {
     void refusesNonPositiveLimits() {
         assertThrows(IllegalArgumentException.class, () -> InFlightLimiter.between(0, 8));
         assertThrows(IllegalArgumentException.class, () -> InFlightLimiter.between(1, 0));
+    }
+
+    /** {@code count} late answers one decrease interval apart from T0 on, so that each one cuts the limit. */
+    private static void answerLateOncePerInterval(InFlightLimiter limiter, int count) {
+        for (int i = 0; i < count; i++) {
+            limiter.answered(true, T0 + i * INTERVAL);
+        }
     }
 }
