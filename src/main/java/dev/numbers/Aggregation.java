@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,7 +30,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>Four kinds of thread race to end the exchange:
  * <ol>
- *   <li>the HttpClient thread that settles the <em>last</em> upstream ({@link #settle}, the "early" path);</li>
+ *   <li>the HttpClient thread that settles the <em>last</em> upstream ({@link #settle}, the "early" path), which
+ *       wins the phase and hands the writing itself to a pool thread;</li>
  *   <li>a pool thread running {@link #onDeadline}, scheduled at the cutoff — the budget less the safety margin.
  *       The service keeps its own timer because containers' async timeouts are not precise enough to be the
  *       deadline: Tomcat scans for expired async requests only once a second;</li>
@@ -38,7 +40,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *   <li>the container thread running {@link #onError} when the client goes away.</li>
  * </ol>
  * Each first tries one compare-and-set of {@link #phase} out of {@code FETCHING}; exactly one succeeds, and only
- * that thread writes a response, so no answer is ever written twice or by two threads.
+ * that thread — or, on the early path, the one pool thread it hands the answer to — writes a response, so no answer is
+ * ever written twice or by two threads.
  *
  * <p>Completing is subtler than writing. Jetty forbids {@code complete()} from any thread but the one inside
  * {@code onTimeout} once the async timeout has fired (the cycle is then {@code EXPIRE}/{@code EXPIRING}), and answers
@@ -173,8 +176,15 @@ final class Aggregation implements AsyncListener {
         }
     }
 
+    /**
+     * Merges one upstream's numbers unless the answer is already being written. Never blocks: it usually runs on the
+     * HttpClient's selector thread. The writer takes the exclusive side only after moving the phase, so when the
+     * shared side cannot be had at once the answer is being written and this upstream is late anyway.
+     */
     private boolean merge(long[] values) {
-        mergeLock.readLock().lock();
+        if (!mergeLock.readLock().tryLock()) {
+            return false;
+        }
         try {
             if (phase.get() != Phase.FETCHING) {
                 return false; // the answer is being (or has been) written without this upstream
@@ -194,10 +204,19 @@ final class Aggregation implements AsyncListener {
         }
     }
 
-    /** The early path: every upstream has settled before the deadline. */
+    /**
+     * The early path: every upstream has settled before the deadline. The last one usually settles on the HttpClient's
+     * selector thread, which must never block, and writing can (a client that does not read its answers): the thread
+     * that wins the phase hands writing to the pool, as the deadline path does. The phase is already taken, so nothing
+     * can race the pool thread but a container {@code onTimeout}, which waits for it (see the class comment).
+     */
     private void answerEarly() {
         if (phase.compareAndSet(Phase.FETCHING, Phase.ANSWERING)) {
-            answerAndComplete();
+            try {
+                executor.execute(this::answerAndComplete);
+            } catch (RejectedExecutionException stopping) {
+                answerAndComplete(); // the client is stopping; answer here rather than leave it to the backstop
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.SocketAddressResolver;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
@@ -33,8 +34,9 @@ final class UpstreamClient {
     private final Queue<Thread> timerThreads = new ConcurrentLinkedQueue<>();
 
     private UpstreamClient(Settings settings) {
-        // The client's callbacks parse, merge and write without blocking on I/O: a few threads per core suffice, and
-        // on a small machine hundreds of them only add context switches and lock convoys (measured: 256 on one core).
+        // The pool writes answers, parses large bodies, resolves names and runs the deadline tasks; upstream responses
+        // themselves are handled on the selector thread (see below). A few threads per core suffice, and on a small
+        // machine hundreds of them only add context switches and lock convoys (measured: 256 on one core).
         executor = new QueuedThreadPool(CLIENT_THREADS, 4);
         executor.setName("numbers-client");
         executor.setDaemon(true);
@@ -55,13 +57,19 @@ final class UpstreamClient {
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
         connector.setConnectTimeout(settings.connectTimeout());
-        connector.setSelectors(1);
+        connector.setSelectors(selectors());
 
         HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
         // Jetty's pools scan their connections for an idle one on every acquire; with the hundreds of connections one
         // slow upstream needs, that scan was the service's hottest code (JFR: a third of the CPU). See LifoPool.
         int maxConnections = settings.maxConnectionsPerHost();
         transport.setConnectionPoolFactory(destination -> new LifoConnectionPool(destination, maxConnections));
+        // Upstream responses are handled on the selector thread that read them instead of being handed to the pool
+        // (Jetty's default, BLOCKING): UpstreamFetch and Aggregation never block there — small bodies are parsed in
+        // place, large ones and every answer write go to the pool, and a merge never waits for the writer's lock.
+        // Measured at 600 requests/s with 6 upstreams each on one core: context switches 18–20 → 10 per request,
+        // CPU 0.92–1.17 → 0.70–0.78 ms per request.
+        transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
         httpClient = new HttpClient(transport);
         httpClient.setName("numbers-client");
         httpClient.setExecutor(executor);
@@ -81,6 +89,14 @@ final class UpstreamClient {
         httpClient.setHttpCookieStore(new HttpCookieStore.Empty());
         httpClient.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "numbers"));
         httpClient.setStrictEventOrdering(false);
+    }
+
+    /**
+     * Selector threads, as Jetty sizes a server connector's: half the processors, at least one, at most four. Each
+     * selector thread also runs the response handling of its connections, so one is not enough on a large host.
+     */
+    private static int selectors() {
+        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
     }
 
     /**

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -30,7 +32,7 @@ final class NumbersServer implements AutoCloseable {
     private final ServletContextHandler context = new ServletContextHandler("/");
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private NumbersServer(Map<String, String> parameters) {
+    private NumbersServer(Map<String, String> parameters, Consumer<ServerConnector> connectorSetup) {
         // As in jetty-base: request line and headers up to 64 KiB, so that a thousand short URLs reach the servlet.
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(64 * 1024);
@@ -38,6 +40,7 @@ final class NumbersServer implements AutoCloseable {
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         connector.setAcceptQueueSize(1024);
+        connectorSetup.accept(connector);
         server.addConnector(connector);
         Map<String, String> all = new HashMap<>();
         all.put(Settings.ALLOWED_NETWORKS, "127.0.0.0/8,::1/128");
@@ -59,7 +62,13 @@ final class NumbersServer implements AutoCloseable {
     }
 
     static NumbersServer start(Map<String, String> parameters) throws Exception {
-        NumbersServer s = new NumbersServer(parameters);
+        return start(parameters, connector -> { });
+    }
+
+    /** Starts with the connector adjusted first, e.g. its accepted sockets' buffer sizes. */
+    static NumbersServer start(Map<String, String> parameters, Consumer<ServerConnector> connectorSetup)
+            throws Exception {
+        NumbersServer s = new NumbersServer(parameters, connectorSetup);
         try {
             s.server.start();
         } catch (Exception e) {
@@ -70,7 +79,7 @@ final class NumbersServer implements AutoCloseable {
         return s;
     }
 
-    private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean WARMED = new AtomicBoolean();
 
     /**
      * The first service of a test JVM runs a few requests before any test uses it: a cold JVM loads and interprets

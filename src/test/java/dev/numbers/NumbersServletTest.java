@@ -13,8 +13,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import org.eclipse.jetty.http.HttpHeader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -183,6 +185,19 @@ class NumbersServletTest {
         HttpResponse<String> invalidOnly = service.get("nope", "ftp://x");
         assertEquals(200, invalidOnly.statusCode());
         assertEquals("{\"numbers\":[]}", invalidOnly.body());
+    }
+
+    @Test
+    void sendsTheUpstreamItsHostAndPortAsTheHostHeaderWithoutUserInformation() throws Exception {
+        AtomicReference<String> host = new AtomicReference<>();
+        upstream.on("/host", (request, response, callback, scheduler) -> {
+            host.set(request.getHeaders().get(HttpHeader.HOST));
+            numbers(4).handle(request, response, callback, scheduler);
+        });
+        String url = "http://someone@127.0.0.1:" + upstream.port() + "/host";
+        HttpResponse<String> response = service.get(url);
+        assertEquals("{\"numbers\":[4]}", response.body());
+        assertEquals("127.0.0.1:" + upstream.port(), host.get());
     }
 
     @Test

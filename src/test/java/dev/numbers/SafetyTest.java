@@ -4,15 +4,19 @@ import static dev.numbers.FakeUpstream.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -175,6 +179,39 @@ class SafetyTest {
                 Thread.sleep(20);
             }
             assertEquals(0, service.service().bodies().inUse(), "buffered bytes not returned");
+        }
+    }
+
+    @Test
+    void aClientThatNeverReadsItsAnswerHoldsUpNoOtherRequest() throws Exception {
+        // A ~140 KB answer to a client that never reads, through a 4 KiB send buffer: writing it blocks. Its last
+        // upstream settles on the HttpClient's selector thread, so a writer that wrote there would stall every other
+        // request's upstreams until the budget (here 3 s) and they would answer empty.
+        upstream.on("/many", FakeUpstream.numbers(LongStream.range(1_000_000, 1_020_000).toArray()))
+                .on("/last", FakeUpstream.delayed(200, json("{\"numbers\":[1]}")))
+                .on("/fibo", json("{\"numbers\":[1,2,3,5,8,13]}"));
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "3s"),
+                connector -> connector.setAcceptedSendBufferSize(4096));
+                Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(4096);
+            URI uri = service.numbersUri(List.of(upstream.url("/many"), upstream.url("/last")));
+            stalled.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 2_000);
+            stalled.getOutputStream().write(("GET " + uri.getRawPath() + "?" + uri.getRawQuery()
+                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            stalled.getOutputStream().flush();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (upstream.hits("/last") == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(700); // /last answers after 200 ms; then the writer is stuck
+            assertEquals(1, service.service().limiter().inFlight(), "the stalled request is still in flight");
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                HttpResponse<String> response = service.get(upstream.url("/primes"), upstream.url("/fibo?i=" + i));
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertEquals("{\"numbers\":[1,2,3,5,7,8,11,13]}", response.body());
+                assertTrue(millis < CLIENT_BOUND_MILLIS, "answered after " + millis + " ms");
+            }
         }
     }
 
