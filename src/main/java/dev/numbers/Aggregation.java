@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -212,11 +211,7 @@ final class Aggregation implements AsyncListener {
      */
     private void answerEarly() {
         if (phase.compareAndSet(Phase.FETCHING, Phase.ANSWERING)) {
-            try {
-                executor.execute(this::answerAndComplete);
-            } catch (RejectedExecutionException stopping) {
-                answerAndComplete(); // the client is stopping; answer here rather than leave it to the backstop
-            }
+            UpstreamClient.runOnPool(executor, this::answerAndComplete);
         }
     }
 

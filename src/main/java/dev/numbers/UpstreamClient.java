@@ -2,6 +2,8 @@ package dev.numbers;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -97,6 +99,18 @@ final class UpstreamClient {
      */
     private static int selectors() {
         return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
+    }
+
+    /**
+     * Runs {@code task} on the client's pool, or on the calling thread when the pool refuses it because the client is
+     * stopping: an upstream must still settle and an answer still be written rather than never.
+     */
+    static void runOnPool(Executor pool, Runnable task) {
+        try {
+            pool.execute(task);
+        } catch (RejectedExecutionException stopping) {
+            task.run();
+        }
     }
 
     /**

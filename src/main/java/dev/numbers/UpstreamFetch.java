@@ -3,7 +3,6 @@ package dev.numbers;
 import java.net.URI;
 import java.util.Locale;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.AbstractResponseListener;
@@ -40,8 +39,11 @@ final class UpstreamFetch extends AbstractResponseListener {
      * {@code max(this, chunk)} bytes, never retained, so a slow body pins no pooled buffer.
      */
     private static final int MIN_BODY_BUFFER_BYTES = 512;
-    /** Bodies up to this size (about a thousand numbers) are parsed on the selector thread that read them. */
-    static final int PARSE_IN_PLACE_BYTES = 8 * 1024;
+    /**
+     * Bodies up to this size (about a thousand numbers) are parsed on the selector thread that read them: the ones the
+     * parser decodes at once, in microseconds.
+     */
+    static final int PARSE_IN_PLACE_BYTES = NumbersBodyParser.DECODE_AT_ONCE_BYTES;
 
     private final Aggregation aggregation;
     private final URI uri;
@@ -167,14 +169,10 @@ final class UpstreamFetch extends AbstractResponseListener {
     public void onComplete(Result result) {
         byte[] body = result.isSucceeded() && isSuccess(result.getResponse().getStatus()) ? getContent() : null;
         if (body != null && body.length > PARSE_IN_PLACE_BYTES) {
-            try {
-                executor.execute(() -> settleAndRelease(result, body));
-                return;
-            } catch (RejectedExecutionException stopping) {
-                // the client is stopping: settle here rather than never
-            }
+            UpstreamClient.runOnPool(executor, () -> settleAndRelease(result, body));
+        } else {
+            settleAndRelease(result, body);
         }
-        settleAndRelease(result, body);
     }
 
     private void settleAndRelease(Result result, byte[] body) {
