@@ -34,28 +34,40 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *   <li>a pool thread running {@link #onDeadline}, scheduled at the cutoff — the budget less the safety margin.
  *       The service keeps its own timer because containers' async timeouts are not precise enough to be the
  *       deadline: Tomcat scans for expired async requests only once a second;</li>
- *   <li>the container thread running {@link #onTimeout}: the async timeout is set to the whole budget, a backstop
- *       that only wins when the service's own timer was late;</li>
+ *   <li>the container thread running {@link #onTimeout}: the container's async timeout is the budget <em>plus</em>
+ *       {@code numbers.deliveryTimeout}, so that a client may take a large answer after the budget (an exchange
+ *       must not be completed while its answer is still being written); it only wins if the service stalled for all
+ *       that time. The HttpClient's pool, which runs the deadline, has no thread waiting on a client any more: a
+ *       container backstop at the budget itself would add little;</li>
  *   <li>the container thread running {@link #onError} when the client goes away.</li>
  * </ol>
  * Each first tries one compare-and-set of {@link #phase} out of {@code FETCHING}; exactly one succeeds, and only
- * that thread — or, on the early path, the one pool thread it hands the answer to — writes a response, so no answer is
- * ever written twice or by two threads.
+ * that thread — or, on the early path, the one pool thread it hands the answer to — renders the answer and hands it
+ * to the {@link AnswerWriter}, so no answer is ever written twice.
+ *
+ * <p>The body is written with non-blocking I/O, once: no thread ever waits for a client to read. The exchange is
+ * completed when the container has taken the whole body — at once, on the writing thread, when it fits the socket
+ * buffers; otherwise on the container thread whose {@code onWritePossible} sees the write done. (Tomcat's first
+ * {@code onWritePossible}, made as the first dispatch returns, may also be the one that writes an answer produced
+ * before it; no timeout can come before that call.) Either way exactly one thread completes, as below.
  *
  * <p>Completing is subtler than writing. Jetty forbids {@code complete()} from any thread but the one inside
  * {@code onTimeout} once the async timeout has fired (the cycle is then {@code EXPIRE}/{@code EXPIRING}), and answers
  * a timeout whose listeners return without completing with a {@code 500}. Tomcat, in turn, throws on a second
- * {@code complete()}. So:
+ * {@code complete()}. Neither may complete while a non-blocking write is pending. So:
  * <ul>
  *   <li>The {@code onTimeout} winner writes and completes itself: the thread inside {@code onTimeout} is always
  *       allowed to.</li>
- *   <li>A winner on any other thread (early or deadline path) writes, then calls {@code complete()}. If the container
+ *   <li>Any other winner's writer calls {@code complete()} on the thread that finishes the write. If the container
  *       timeout fired in between, Jetty refuses with {@link IllegalStateException}; the writer then records
- *       {@code HANDED_OVER} and leaves completion to the {@code onTimeout} thread, which Jetty is then bound to run.</li>
- *   <li>An {@code onTimeout} that loses the race waits (bounded) until the writer has tried to complete, then
- *       completes on its behalf only if the writer recorded {@code HANDED_OVER}. Where a concurrent
- *       {@code complete()} during a timeout is accepted (Tomcat), the writer records {@code ANSWERED} and
- *       {@code onTimeout} does nothing — so {@code complete()} succeeds exactly once on every container.</li>
+ *       {@code HANDED_OVER} and leaves completion to the {@code onTimeout} thread, which Jetty is then bound to
+ *       run.</li>
+ *   <li>An {@code onTimeout} that loses the race returns at once if the answer is still being delivered (the client
+ *       took longer than the delivery timeout: the container closes the connection). Otherwise it waits (bounded)
+ *       until the writer has tried to complete, then completes on its behalf only if the writer recorded
+ *       {@code HANDED_OVER}. Where a concurrent {@code complete()} during a timeout is accepted (Tomcat), the writer
+ *       records {@code ANSWERED} and {@code onTimeout} does nothing — so {@code complete()} succeeds exactly once on
+ *       every container.</li>
  * </ul>
  *
  * <h2>Whole upstreams or nothing</h2>
@@ -95,6 +107,7 @@ final class Aggregation implements AsyncListener {
     private final boolean headOnly;
     private final AggregationObserver observer;
     private final Runnable onFinished;
+    private final AnswerWriter writer;
     private final ConcurrentSkipListSet<Long> numbers = new ConcurrentSkipListSet<>();
     private final ReadWriteLock mergeLock = new ReentrantReadWriteLock();
     private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.FETCHING);
@@ -111,7 +124,7 @@ final class Aggregation implements AsyncListener {
     /** nanoTime at which pending upstreams are abandoned: arrival + budget - the margin in force at arrival. */
     private volatile long cutoffNanos;
 
-    private Aggregation(Builder b) {
+    private Aggregation(Builder b) throws IOException {
         this.id = b.id;
         this.arrivalNanos = b.arrivalNanos;
         this.settings = b.settings;
@@ -120,6 +133,8 @@ final class Aggregation implements AsyncListener {
         this.headOnly = b.headOnly;
         this.observer = b.observer;
         this.onFinished = b.onFinished;
+        // Non-blocking from here on: registered in the first dispatch, before any upstream can settle.
+        this.writer = AnswerWriter.register(b.response);
         this.margin = b.margin;
         this.limiter = b.limiter;
         this.scheduler = b.client.getScheduler();
@@ -144,7 +159,9 @@ final class Aggregation implements AsyncListener {
         long now = System.nanoTime();
         cutoffNanos = arrivalNanos + settings.budget().toNanos() - margin.currentNanos(now);
         long budgetLeft = Math.max(1, TimeUnit.NANOSECONDS.toMillis(arrivalNanos + settings.budget().toNanos() - now));
-        async.setTimeout(budgetLeft);
+        // The container's timeout is not the deadline: a client may take its answer after the budget, and an exchange
+        // must not be completed while its answer is still being written. It only ends deliveries that take too long.
+        async.setTimeout(budgetLeft + settings.deliveryTimeout().toMillis());
         long untilCutoff = Math.max(0, cutoffNanos - now);
         trace(null, "fan-out to " + fetches.size() + " upstreams, cutoff in " + untilCutoff / 1_000_000 + "ms");
         // The timer thread only hands over: rendering and writing happen on a pool thread, so that one large or
@@ -234,32 +251,47 @@ final class Aggregation implements AsyncListener {
 
     /** Writes and completes from a thread that is not the container's {@code onTimeout} thread. */
     private void answerAndComplete() {
+        answer(this::completeAsWriter);
+    }
+
+    /**
+     * The completion of a writer that is not the {@code onTimeout} thread (see the class comment): runs on the thread
+     * that handed the body over, once.
+     */
+    private void completeAsWriter() {
         try {
-            writeAnswer();
+            async.complete();
+            phase.set(Phase.ANSWERED);
+        } catch (IllegalStateException expiring) {
+            // Jetty: the container's async timeout fired after our compare-and-set; only the thread inside
+            // onTimeout may complete now, and Jetty will run it. Hand completion over (see the class comment).
+            phase.set(Phase.HANDED_OVER);
+            trace(null, "complete() refused, handed over to onTimeout");
         } finally {
-            try {
-                async.complete();
-                phase.set(Phase.ANSWERED);
-            } catch (IllegalStateException expiring) {
-                // Jetty: the container's async timeout fired after our compare-and-set; only the thread inside
-                // onTimeout may complete now, and Jetty will run it. Hand completion over (see the class comment).
-                phase.set(Phase.HANDED_OVER);
-                trace(null, "complete() refused, handed over to onTimeout");
-            } finally {
-                writerDone.countDown();
-            }
+            writerDone.countDown();
         }
     }
 
     @Override
     public void onTimeout(AsyncEvent event) {
+        // The container's timeout comes the delivery timeout after the budget (see start()).
         if (phase.compareAndSet(Phase.FETCHING, Phase.EXPIRED)) {
+            // The deadline did not run in all that time (the service stalled, or the delivery timeout is tiny, as in
+            // DeadlineRaceTest). Answer anyway; the late-answer metric shows it. The stream is ready on this thread
+            // (the container's first onWritePossible has long been made), so the body is written here and, unless
+            // the client cannot take it at once, complete() called here, as Jetty requires.
+            trace(null, "container timeout before the deadline ran");
             try {
-                writeAnswer();
+                answer(this::complete);
             } finally {
-                complete();
                 abortPending(); // after the answer, as in onDeadline
             }
+            return;
+        }
+        if (writer.pending()) {
+            // The client has not taken its answer within the delivery timeout. Completing now would cut the body
+            // (or, on Tomcat, garble it); returning without completing makes the container close the connection.
+            trace(null, "answer still being delivered at the delivery timeout: connection closed");
             return;
         }
         // Another writer won the race. If it is still between its compare-and-set and complete(), its complete()
@@ -326,27 +358,55 @@ final class Aggregation implements AsyncListener {
         }
     }
 
-    /** Renders the snapshot under the exclusive lock, then writes it. Only the phase winner calls this. */
-    private void writeAnswer() {
+    /**
+     * Renders the snapshot under the exclusive lock, sets status and headers, and hands the body to the non-blocking
+     * {@link AnswerWriter}. The thread that writes it (this one, or the container's first {@code onWritePossible} if
+     * the stream was not ready yet) records how the answer left; {@code complete} runs once the container has taken
+     * the whole body, on the thread that sees it so. Only the phase winner calls this. If rendering fails,
+     * {@code complete} still runs, here, before the failure propagates.
+     */
+    private void answer(Runnable complete) {
         NumbersAnswer answer;
         int mergedAtSnapshot;
-        mergeLock.writeLock().lock();
         try {
-            answer = NumbersAnswer.of(numbers);
-            mergedAtSnapshot = merged.get();
-        } finally {
-            mergeLock.writeLock().unlock();
+            mergeLock.writeLock().lock();
+            try {
+                answer = NumbersAnswer.of(numbers);
+                mergedAtSnapshot = merged.get();
+            } finally {
+                mergeLock.writeLock().unlock();
+            }
+            answer.setHeaders(response, ServerTiming.of(arrivalNanos, mergedAtSnapshot, fetches.size()));
+        } catch (RuntimeException | Error e) {
+            complete.run();
+            throw e;
         }
-        RequestResult result = mergedAtSnapshot == fetches.size() ? RequestResult.COMPLETE : RequestResult.PARTIAL;
-        try {
-            answer.write(response, headOnly, ServerTiming.of(arrivalNanos, mergedAtSnapshot, fetches.size()));
-            response.flushBuffer();
-        } catch (IOException e) {
-            trace(null, "answer not delivered: " + e);
+        writer.send(headOnly ? null : answer.body(), new AnswerWriter.Delivery() {
+            @Override
+            public void handedOver(IOException failure) {
+                answered(mergedAtSnapshot, failure);
+            }
+
+            @Override
+            public void finished() {
+                complete.run();
+            }
+        });
+    }
+
+    /**
+     * Records how an answer left: its body written (the container may still hold part of it for a client that reads
+     * slowly — that is the client's time, not the service's, and must not move the margin or the limit) or failed
+     * because the client is gone.
+     */
+    private void answered(int mergedAtSnapshot, IOException failure) {
+        if (failure != null) {
+            trace(null, "answer not delivered: " + failure);
         }
         long written = System.nanoTime();
         margin.record(written - cutoffNanos);
         Duration took = Duration.ofNanos(written - arrivalNanos);
+        RequestResult result = mergedAtSnapshot == fetches.size() ? RequestResult.COMPLETE : RequestResult.PARTIAL;
         observer.requestFinished(result, took);
         Duration overshoot = took.minus(settings.budget());
         boolean late = !overshoot.isNegative() && !overshoot.isZero();
@@ -458,7 +518,11 @@ final class Aggregation implements AsyncListener {
             return this;
         }
 
-        Aggregation build() {
+        /**
+         * @return the aggregation, its response's output stream already in non-blocking mode
+         * @throws IOException if the response's output stream cannot be had
+         */
+        Aggregation build() throws IOException {
             return new Aggregation(this);
         }
     }

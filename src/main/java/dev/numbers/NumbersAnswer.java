@@ -45,8 +45,28 @@ final class NumbersAnswer {
         return new String(body, StandardCharsets.US_ASCII);
     }
 
+    /** @return the rendered body; not to be modified */
+    byte[] body() {
+        return body;
+    }
+
     /**
-     * Writes status, headers and (unless {@code headOnly}) the body. The response is not committed before this.
+     * Sets status and headers, {@code Content-Length} included. The response is not committed before this.
+     *
+     * @param response      the response
+     * @param serverTiming  the {@code Server-Timing} header value
+     */
+    void setHeaders(HttpServletResponse response, String serverTiming) {
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType("application/json");
+        response.setHeader("Cache-Control", "no-store");
+        response.setHeader("Server-Timing", serverTiming);
+        response.setContentLength(body.length);
+    }
+
+    /**
+     * Writes status, headers and (unless {@code headOnly}) the body with blocking I/O, on the container thread of a
+     * request answered without going asynchronous. Asynchronous answers go through {@link AnswerWriter}.
      *
      * @param response      the response
      * @param headOnly      a {@code HEAD} request: headers and {@code Content-Length} only
@@ -54,11 +74,7 @@ final class NumbersAnswer {
      * @throws IOException when the client is gone
      */
     void write(HttpServletResponse response, boolean headOnly, String serverTiming) throws IOException {
-        response.setStatus(HttpServletResponse.SC_OK);
-        response.setContentType("application/json");
-        response.setHeader("Cache-Control", "no-store");
-        response.setHeader("Server-Timing", serverTiming);
-        response.setContentLength(body.length);
+        setHeaders(response, serverTiming);
         if (!headOnly) {
             response.getOutputStream().write(body);
         }

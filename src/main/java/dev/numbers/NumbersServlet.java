@@ -87,7 +87,7 @@ public final class NumbersServlet extends HttpServlet {
                     .onFinished(release)
                     .build()
                     .start();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             // startAsync or the fan-out failed before the aggregation could own the slot; if the aggregation's
             // listener was registered it will release as well, which releaseOnce makes harmless.
             release.run();

@@ -192,26 +192,102 @@ class SafetyTest {
                 .on("/fibo", json("{\"numbers\":[1,2,3,5,8,13]}"));
         try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "3s"),
                 connector -> connector.setAcceptedSendBufferSize(4096));
-                Socket stalled = new Socket()) {
-            stalled.setReceiveBufferSize(4096);
-            URI uri = service.numbersUri(List.of(upstream.url("/many"), upstream.url("/last")));
-            stalled.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 2_000);
-            stalled.getOutputStream().write(("GET " + uri.getRawPath() + "?" + uri.getRawQuery()
-                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            stalled.getOutputStream().flush();
+                Socket stalled = clientThatNeverReads(service, upstream.url("/many"), upstream.url("/last"))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (upstream.hits("/last") == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             Thread.sleep(700); // /last answers after 200 ms; then the writer is stuck
             assertEquals(1, service.service().limiter().inFlight(), "the stalled request is still in flight");
-            for (int i = 0; i < 5; i++) {
-                long start = System.nanoTime();
-                HttpResponse<String> response = service.get(upstream.url("/primes"), upstream.url("/fibo?i=" + i));
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertEquals("{\"numbers\":[1,2,3,5,7,8,11,13]}", response.body());
-                assertTrue(millis < CLIENT_BOUND_MILLIS, "answered after " + millis + " ms");
+            assertOtherRequestsMergeFullyAndFast(service);
+        }
+    }
+
+    @Test
+    void moreClientsThatNeverReadTheirAnswersThanPoolThreadsHoldUpNoOtherRequest() throws Exception {
+        // Forty clients (more than the HttpClient pool's 32 threads) ask for ~140 KB answers and never read them,
+        // through 4 KiB socket buffers. A writer that blocked until the client had read would hold a pool thread per
+        // client until the idle timeout, and every other request's answer and deadline would queue behind them.
+        upstream.on("/many", FakeUpstream.numbers(LongStream.range(1_000_000, 1_020_000).toArray()))
+                .on("/fibo", json("{\"numbers\":[1,2,3,5,8,13]}"));
+        int stalledClients = 40;
+        List<Socket> stalled = new ArrayList<>();
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "3s"),
+                connector -> connector.setAcceptedSendBufferSize(4096))) {
+            try {
+                for (int i = 0; i < stalledClients; i++) {
+                    stalled.add(clientThatNeverReads(service, upstream.url("/many?i=" + i)));
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (upstream.hits("/many") < stalledClients && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(stalledClients, upstream.hits("/many"), "every stalled client's upstream was asked");
+                Thread.sleep(500); // the answers are written (as far as the clients let them) by now
+                assertEquals(stalledClients, service.service().limiter().inFlight(),
+                        "the stalled answers are still being delivered");
+                assertOtherRequestsMergeFullyAndFast(service);
+            } finally {
+                for (Socket socket : stalled) {
+                    socket.close();
+                }
             }
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotTakeItsAnswerWithinTheDeliveryTimeoutIsDisconnectedAndFreesItsSlot() throws Exception {
+        upstream.on("/many", FakeUpstream.numbers(LongStream.range(1_000_000, 1_020_000).toArray()));
+        try (LogCapture warnings = LogCapture.warnings();
+                NumbersServer service = NumbersServer.start(Map.of(Settings.DELIVERY_TIMEOUT, "1s"),
+                        connector -> connector.setAcceptedSendBufferSize(4096));
+                Socket stalled = clientThatNeverReads(service, upstream.url("/many"))) {
+            Thread.sleep(1_000); // past the 500 ms budget: answered, the body partly written
+            assertEquals(1, service.service().limiter().inFlight(), "the answer is still being delivered");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (service.service().limiter().inFlight() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, service.service().limiter().inFlight(), "the slot is free after the delivery timeout");
+            stalled.setSoTimeout(5_000);
+            byte[] received = stalled.getInputStream().readAllBytes(); // ends: the connection is closed
+            String text = new String(received, StandardCharsets.ISO_8859_1);
+            assertTrue(text.startsWith("HTTP/1.1 200"), text.substring(0, Math.min(100, text.length())));
+            int bodyStart = text.indexOf("\r\n\r\n") + 4;
+            long contentLength = Long.parseLong(text.substring(0, bodyStart).lines()
+                    .filter(line -> line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:"))
+                    .findFirst().orElseThrow().substring("content-length:".length()).trim());
+            assertTrue(received.length - bodyStart < contentLength,
+                    "the body was cut: " + (received.length - bodyStart) + " of " + contentLength + " bytes");
+            assertTrue(warnings.isEmpty(), warnings::describe);
+        }
+    }
+
+    /** Sends {@code GET /numbers} for the given upstreams through a 4 KiB receive buffer, and reads nothing. */
+    private static Socket clientThatNeverReads(NumbersServer service, String... upstreamUrls) throws Exception {
+        URI uri = service.numbersUri(List.of(upstreamUrls));
+        Socket socket = new Socket();
+        try {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 2_000);
+            socket.getOutputStream().write(("GET " + uri.getRawPath() + "?" + uri.getRawQuery()
+                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return socket;
+        } catch (Exception e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** Five requests for {@code /primes} and {@code /fibo}: each merges both and is answered within the bound. */
+    private void assertOtherRequestsMergeFullyAndFast(NumbersServer service) throws Exception {
+        for (int i = 0; i < 5; i++) {
+            long start = System.nanoTime();
+            HttpResponse<String> response = service.get(upstream.url("/primes"), upstream.url("/fibo?i=" + i));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals("{\"numbers\":[1,2,3,5,7,8,11,13]}", response.body());
+            assertTrue(millis < CLIENT_BOUND_MILLIS, "answered after " + millis + " ms");
         }
     }
 

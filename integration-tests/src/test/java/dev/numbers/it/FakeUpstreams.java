@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code /primes}, {@code /fibo}, {@code /odd}: answer at once, like the classic test server
  *       ({@code {"Numbers":[…]}}, capital N);</li>
  *   <li>{@code /n/<a>,<b>,…}: answer at once with those numbers (distinct URLs for limit tests);</li>
+ *   <li>{@code /range/FROM/COUNT}: {@code COUNT} consecutive numbers from {@code FROM};</li>
  *   <li>{@code /slow?id=X}: sleeps {@link #SLOW_MILLIS} before answering {@code {"numbers":[999]}};
  *       {@link #awaitSlowHit(String, long)} tells when the service has called it;</li>
  *   <li>{@code /unavailable}: 503; {@code /malformed}: 200 with a body that is not JSON.</li>
@@ -53,6 +54,17 @@ final class FakeUpstreams implements AutoCloseable {
         server.createContext("/n/", ex -> {
             String list = ex.getRequestURI().getPath().substring("/n/".length());
             json(ex, 200, "{\"numbers\":[" + list + "]}");
+        });
+        server.createContext("/range/", ex -> {
+            // /range/FROM/COUNT: COUNT consecutive numbers from FROM
+            String[] bounds = ex.getRequestURI().getPath().substring("/range/".length()).split("/");
+            long from = Long.parseLong(bounds[0]);
+            int count = Integer.parseInt(bounds[1]);
+            StringBuilder body = new StringBuilder(count * 8 + 16).append("{\"numbers\":[");
+            for (int i = 0; i < count; i++) {
+                body.append(i == 0 ? "" : ",").append(from + i);
+            }
+            json(ex, 200, body.append("]}").toString());
         });
         server.createContext("/slow", ex -> {
             String query = ex.getRequestURI().getRawQuery();
