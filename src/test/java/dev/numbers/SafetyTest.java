@@ -184,9 +184,10 @@ class SafetyTest {
 
     @Test
     void aClientThatNeverReadsItsAnswerHoldsUpNoOtherRequest() throws Exception {
-        // A ~140 KB answer to a client that never reads, through a 4 KiB send buffer: writing it blocks. Its last
-        // upstream settles on the HttpClient's selector thread, so a writer that wrote there would stall every other
-        // request's upstreams until the budget (here 3 s) and they would answer empty.
+        // A ~140 KB answer to a client that never reads, through a 4 KiB send buffer: a blocking write of it would
+        // block. Its last upstream settles on the HttpClient's selector thread, so a blocking writer there would stall
+        // every other request's upstreams until the budget (here 3 s) and they would answer empty. (This test failed
+        // so when the early answer was written on the selector, before answers were written without blocking.)
         upstream.on("/many", FakeUpstream.numbers(LongStream.range(1_000_000, 1_020_000).toArray()))
                 .on("/last", FakeUpstream.delayed(200, json("{\"numbers\":[1]}")))
                 .on("/fibo", json("{\"numbers\":[1,2,3,5,8,13]}"));
