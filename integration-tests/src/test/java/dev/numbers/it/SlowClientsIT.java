@@ -42,31 +42,44 @@ class SlowClientsIT {
 
     @Test
     void aLargeAnswerReadSlowlyArrivesWholeLongAfterTheBudget() throws Exception {
-        // Warm-up: a cold container may leave an upstream of this size out (too slow for the budget while the JIT is
+        // Warm-up: a cold container leaves an upstream of this size out (too slow for the budget while the JIT is
         // still at work); this test is about delivering a large answer, not about parsing one fast.
         for (int i = 0; i < 3; i++) {
             HttpResponse<String> warmUp = Http.get(container, largeAnswerQuery());
             assertEquals(200, warmUp.statusCode());
         }
-        long start = System.nanoTime();
-        try (Socket client = requestOnRawSocket(largeAnswerQuery())) {
-            Thread.sleep(700); // past the budget: the answer is written as far as the socket buffers take it
-            byte[] raw = readSlowly(client.getInputStream());
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            String text = new String(raw, StandardCharsets.ISO_8859_1);
-            int headerEnd = text.indexOf("\r\n\r\n");
-            assertTrue(text.startsWith("HTTP/1.1 200"), () -> text.substring(0, Math.min(200, text.length())));
-            String headers = text.substring(0, headerEnd).toLowerCase(Locale.ROOT);
-            String body = text.substring(headerEnd + 4);
-            assertTrue(headers.contains("content-length: " + body.length()), headers);
-            String[] values = body.substring(body.indexOf('[') + 1, body.lastIndexOf(']')).split(",");
-            assertEquals(2 * COUNT, values.length, () -> "numbers in the answer; " + headers + "\nbody "
-                    + body.length() + " bytes ending " + body.substring(Math.max(0, body.length() - 80)));
-            for (int i = 0; i < values.length; i += 997) {
-                assertEquals(FROM + i, Long.parseLong(values[i]), "number " + i);
+        // Only an answer that merged both upstreams outgrows the socket buffers. One that merged a single upstream
+        // (a machine too loaded to merge 250 000 numbers within the budget) is correct too, and checked as far as it
+        // goes, but tests nothing here: the request is then made again, a few times at most.
+        for (int attempt = 1; ; attempt++) {
+            long start = System.nanoTime();
+            try (Socket client = requestOnRawSocket(largeAnswerQuery())) {
+                Thread.sleep(700); // past the budget: the answer is written as far as the socket buffers take it
+                byte[] raw = readSlowly(client.getInputStream());
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                String text = new String(raw, StandardCharsets.ISO_8859_1);
+                int headerEnd = text.indexOf("\r\n\r\n");
+                assertTrue(text.startsWith("HTTP/1.1 200"), () -> text.substring(0, Math.min(200, text.length())));
+                String headers = text.substring(0, headerEnd).toLowerCase(Locale.ROOT);
+                String body = text.substring(headerEnd + 4);
+                assertTrue(headers.contains("content-length: " + body.length()), headers);
+                boolean bothMerged = headers.contains("upstreams;desc=\"2/2\"");
+                String[] values = body.substring(body.indexOf('[') + 1, body.lastIndexOf(']')).split(",");
+                long first = values.length == COUNT && Long.parseLong(values[0]) != FROM ? FROM + COUNT : FROM;
+                assertEquals(bothMerged ? 2 * COUNT : COUNT, values.length, () -> "numbers in the answer; "
+                        + headers + "\nbody " + body.length() + " bytes ending "
+                        + body.substring(Math.max(0, body.length() - 80)));
+                for (int i = 0; i < values.length; i += 997) {
+                    assertEquals(first + i, Long.parseLong(values[i]), "number " + i);
+                }
+                assertTrue(body.endsWith("]}"), "the body ends whole");
+                if (bothMerged) {
+                    // The slow reading took longer than the budget: the answer was still being delivered after it.
+                    assertTrue(millis > 500, "read in " + millis + " ms");
+                    return;
+                }
+                assertTrue(attempt < 5, "no answer merged both upstreams in 5 attempts: " + headers);
             }
-            // The slow reading took longer than the 500 ms budget: the answer was still being delivered after it.
-            assertTrue(millis > 500, "read in " + millis + " ms");
         }
     }
 
