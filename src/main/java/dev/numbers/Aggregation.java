@@ -121,6 +121,8 @@ final class Aggregation implements AsyncListener {
     private volatile Scheduler.Task deadline;
     private final SafetyMargin margin;
     private final InFlightLimiter limiter;
+    /** Set by an {@code onTimeout} that found the answer still being delivered: its write's failure is counted there. */
+    private volatile boolean deliveryTimedOut;
     /** nanoTime at which pending upstreams are abandoned: arrival + budget - the margin in force at arrival. */
     private volatile long cutoffNanos;
 
@@ -293,6 +295,8 @@ final class Aggregation implements AsyncListener {
         if (writer.pending()) {
             // The client has not taken its answer within the delivery timeout. Completing now would cut the body
             // (or, on Tomcat, garble it); returning without completing makes the container close the connection.
+            deliveryTimedOut = true;
+            observer.answerUndelivered(true);
             trace(null, "answer still being delivered at the delivery timeout: connection closed");
             return;
         }
@@ -390,7 +394,10 @@ final class Aggregation implements AsyncListener {
             }
 
             @Override
-            public void finished() {
+            public void finished(IOException failure) {
+                if (failure != null && !deliveryTimedOut) {
+                    observer.answerUndelivered(false);
+                }
                 complete.run();
             }
         });

@@ -25,16 +25,26 @@ public interface AggregationObserver {
      * A request's answer was written (or the client went away).
      *
      * @param result   how it ended
-     * @param duration from arrival until the last byte was handed to the container
+     * @param duration from arrival until the answer's body was handed to the container
      */
     default void requestFinished(RequestResult result, Duration duration) {
     }
 
     /**
-     * An answer's last byte was handed to the container after the budget.
+     * An answer's body was handed to the container after the budget.
      *
      * @param overshoot how much later than the budget
      */
     default void lateAnswer(Duration overshoot) {
+    }
+
+    /**
+     * An answer written in time never reached its client whole.
+     *
+     * @param deliveryTimeout {@code true}: the client was still reading it at {@code numbers.deliveryTimeout} after
+     *                        the budget, and its connection was closed; {@code false}: the client went away (or the
+     *                        container's idle timeout closed a connection that made no progress)
+     */
+    default void answerUndelivered(boolean deliveryTimeout) {
     }
 }

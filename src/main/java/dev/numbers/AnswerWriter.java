@@ -40,8 +40,12 @@ final class AnswerWriter implements WriteListener {
         /** The body is written (or failed to be), on the writing thread; the client may still be reading it. */
         void handedOver(IOException failure);
 
-        /** The container has taken the whole body, or the client is gone: the exchange may be completed. */
-        void finished();
+        /**
+         * The container has taken the whole body, or the client is gone: the exchange may be completed.
+         *
+         * @param failure why the body did not reach the client whole, or {@code null} when it did
+         */
+        void finished(IOException failure);
     }
 
     private final ServletOutputStream out;
@@ -110,7 +114,7 @@ final class AnswerWriter implements WriteListener {
             finished = true;
             done = delivery;
         }
-        done.finished();
+        done.finished(failure instanceof IOException io ? io : new IOException(failure));
     }
 
     private void progress() {
@@ -149,7 +153,7 @@ final class AnswerWriter implements WriteListener {
             wrote.handedOver(failure);
         }
         if (done != null) {
-            done.finished();
+            done.finished(failure);
         }
     }
 }

@@ -56,6 +56,8 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     private final Histogram requestDuration;
     private final Histogram upstreamDuration;
     private final Counter lateAnswers;
+    private final CounterDataPoint undeliveredTimeout;
+    private final CounterDataPoint undeliveredGone;
 
     private PrometheusObserver(PrometheusRegistry registry, Settings settings, IntSupplier inFlight,
             IntSupplier inFlightLimit) {
@@ -88,7 +90,7 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
         requestDuration = Histogram.builder()
                 .name("numbers_request_duration_seconds")
                 .unit(Unit.SECONDS)
-                .help("Time from a /numbers request's arrival until the last byte of its answer was written")
+                .help("Time from a /numbers request's arrival until its answer's body was handed to the container")
                 .classicOnly()
                 .classicUpperBounds(buckets)
                 .withoutExemplars()
@@ -103,9 +105,18 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
                 .register(registry);
         lateAnswers = Counter.builder()
                 .name("numbers_late_answers_total")
-                .help("Answers whose last byte was written after the budget; should stay 0")
+                .help("Answers whose body was handed to the container after the budget; should stay 0")
                 .withoutExemplars()
                 .register(registry);
+        Counter undelivered = Counter.builder()
+                .name("numbers_answers_undelivered_total")
+                .help("Answers written in time that never reached their client whole: delivery_timeout (still being "
+                        + "read numbers.deliveryTimeout after the budget; connection closed), client_gone")
+                .labelNames("reason")
+                .withoutExemplars()
+                .register(registry);
+        undeliveredTimeout = undelivered.labelValues("delivery_timeout");
+        undeliveredGone = undelivered.labelValues("client_gone");
         GaugeWithCallback.builder()
                 .name("numbers_in_flight_requests")
                 .help("Aggregations holding an in-flight slot now")
@@ -154,6 +165,11 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     @Override
     public void lateAnswer(Duration overshoot) {
         lateAnswers.inc();
+    }
+
+    @Override
+    public void answerUndelivered(boolean deliveryTimeout) {
+        (deliveryTimeout ? undeliveredTimeout : undeliveredGone).inc();
     }
 
     /** Unregisters everything, so that nothing holds this web application's metrics after it stopped. */

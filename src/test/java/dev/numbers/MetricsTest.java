@@ -184,6 +184,7 @@ class MetricsTest {
                 () -> assertTrue(text.contains("# TYPE numbers_upstream_duration_seconds histogram"), text),
                 () -> assertTrue(text.contains("# TYPE numbers_in_flight_requests gauge"), text),
                 () -> assertTrue(text.contains("# TYPE numbers_late_answers_total counter"), text),
+                () -> assertTrue(text.contains("# TYPE numbers_answers_undelivered_total counter"), text),
                 () -> assertEquals(0, scrape.value(LATE_ANSWERS)),
                 () -> assertEquals(0, scrape.value(IN_FLIGHT)),
                 () -> assertEquals(List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.44,

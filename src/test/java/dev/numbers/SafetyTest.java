@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,7 @@ class SafetyTest {
     private static final String PRIMES = "{\"numbers\":[2,3,5,7,11,13]}";
     /** "Answered by the budget, not by the misbehaving upstream", with room for a loaded 2-core machine. */
     private static final long CLIENT_BOUND_MILLIS = 1_500;
+    private static final String UNDELIVERED = "numbers_answers_undelivered_total";
 
     private FakeUpstream upstream;
     private FakeUpstream forbidden;
@@ -206,14 +208,19 @@ class SafetyTest {
 
     @Test
     void moreClientsThatNeverReadTheirAnswersThanPoolThreadsHoldUpNoOtherRequest() throws Exception {
-        // Forty clients (more than the HttpClient pool's 32 threads) ask for ~140 KB answers and never read them,
+        // Forty clients (more than the HttpClient pool's 32 threads) ask for 40 KB answers and never read them,
         // through 4 KiB socket buffers. A writer that blocked until the client had read would hold a pool thread per
         // client until the idle timeout, and every other request's answer and deadline would queue behind them.
-        upstream.on("/many", FakeUpstream.numbers(LongStream.range(1_000_000, 1_020_000).toArray()))
+        upstream.on("/many", FakeUpstream.numbers(LongStream.range(1_000_000, 1_005_000).toArray()))
                 .on("/fibo", json("{\"numbers\":[1,2,3,5,8,13]}"));
         int stalledClients = 40;
         List<Socket> stalled = new ArrayList<>();
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "3s"),
+        // Forty fan-outs at once load this machine: the limit is fixed (a late answer must not make it shed a
+        // stalled client) and the connect timeout long (a connect must not fail for want of CPU).
+        Map<String, String> settings = new HashMap<>(NumbersServer.FIXED_IN_FLIGHT_LIMIT);
+        settings.put(Settings.BUDGET, "3s");
+        settings.put(Settings.CONNECT_TIMEOUT, "2s");
+        try (NumbersServer service = NumbersServer.start(settings,
                 connector -> connector.setAcceptedSendBufferSize(4096))) {
             try {
                 for (int i = 0; i < stalledClients; i++) {
@@ -223,7 +230,8 @@ class SafetyTest {
                 while (upstream.hits("/many") < stalledClients && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
-                assertEquals(stalledClients, upstream.hits("/many"), "every stalled client's upstream was asked");
+                assertEquals(stalledClients, upstream.hits("/many"), () -> "every stalled client's upstream was "
+                        + "asked; in flight " + service.service().limiter().inFlight());
                 Thread.sleep(500); // the answers are written (as far as the clients let them) by now
                 assertEquals(stalledClients, service.service().limiter().inFlight(),
                         "the stalled answers are still being delivered");
@@ -233,6 +241,10 @@ class SafetyTest {
                     socket.close();
                 }
             }
+            // Gone with their answers half written: each write fails, is counted, and frees its slot.
+            Scrape metrics = Scrape.await(service, s -> s.value(UNDELIVERED, "reason", "client_gone") == stalledClients);
+            assertEquals(stalledClients, metrics.value(UNDELIVERED, "reason", "client_gone"), metrics.text());
+            assertEquals(0, service.service().limiter().inFlight(), "every slot is free");
         }
     }
 
@@ -250,6 +262,9 @@ class SafetyTest {
                 Thread.sleep(20);
             }
             assertEquals(0, service.service().limiter().inFlight(), "the slot is free after the delivery timeout");
+            Scrape metrics = Scrape.of(service);
+            assertEquals(1, metrics.value(UNDELIVERED, "reason", "delivery_timeout"), metrics.text());
+            assertEquals(0, metrics.value(UNDELIVERED, "reason", "client_gone"), metrics.text());
             stalled.setSoTimeout(5_000);
             byte[] received = stalled.getInputStream().readAllBytes(); // ends: the connection is closed
             String text = new String(received, StandardCharsets.ISO_8859_1);
