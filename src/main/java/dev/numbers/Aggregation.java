@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,48 +26,34 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <h2>Who writes the answer, and who completes the async context</h2>
  *
- * <p>Four kinds of thread race to end the exchange:
+ * <p>Three kinds of thread race to end the exchange:
  * <ol>
  *   <li>the HttpClient thread that settles the <em>last</em> upstream ({@link #settle}, the "early" path), which
  *       wins the phase and hands the writing itself to a pool thread;</li>
- *   <li>a pool thread running {@link #onDeadline}, scheduled at the cutoff — the budget less the safety margin.
- *       The service keeps its own timer because containers' async timeouts are not precise enough to be the
- *       deadline: Tomcat scans for expired async requests only once a second;</li>
- *   <li>the container thread running {@link #onTimeout}: the container's async timeout is the budget <em>plus</em>
- *       {@code numbers.deliveryTimeout}, so that a client may take a large answer after the budget (an exchange
- *       must not be completed while its answer is still being written); it only wins if the service stalled for all
- *       that time. The HttpClient's pool, which runs the deadline, has no thread waiting on a client any more: a
- *       container backstop at the budget itself would add little;</li>
+ *   <li>a pool thread running {@link #onDeadline}, scheduled at the cutoff — the budget less the safety margin;</li>
  *   <li>the container thread running {@link #onError} when the client goes away.</li>
  * </ol>
  * Each first tries one compare-and-set of {@link #phase} out of {@code FETCHING}; exactly one succeeds, and only
  * that thread — or, on the early path, the one pool thread it hands the answer to — renders the answer and hands it
  * to the {@link AnswerWriter}, so no answer is ever written twice.
  *
+ * <h2>No container timeout</h2>
+ *
+ * <p>The async timeout is off ({@code setTimeout(0)}), as in Jetty's own proxy servlets, which time out the upstream
+ * exchange instead: the service's timer is the deadline (containers' async timeouts are too coarse for it — Tomcat
+ * scans for expired requests once a second), and a container timeout could only do harm afterwards. The answer may
+ * still be in the socket when the budget is spent (a large one, a slow client), and no container may end an exchange
+ * whose non-blocking write is pending: Jetty aborts it, and Tomcat — completing it itself after {@code onTimeout} —
+ * sends a body of the right length with the wrong bytes ({@code SlowClientsIT} saw both). A client that stops
+ * reading is ended by the container's idle (write) timeout instead, which fails the write. Without a timeout there is
+ * no {@code EXPIRING} cycle either, in which Jetty lets only the {@code onTimeout} thread complete: any thread may.
+ *
  * <p>The body is written with non-blocking I/O, once: no thread ever waits for a client to read. The exchange is
  * completed when the container has taken the whole body — at once, on the writing thread, when it fits the socket
- * buffers; otherwise on the container thread whose {@code onWritePossible} sees the write done. (Tomcat's first
- * {@code onWritePossible}, made as the first dispatch returns, may also be the one that writes an answer produced
- * before it; no timeout can come before that call.) Either way exactly one thread completes, as below.
- *
- * <p>Completing is subtler than writing. Jetty forbids {@code complete()} from any thread but the one inside
- * {@code onTimeout} once the async timeout has fired (the cycle is then {@code EXPIRE}/{@code EXPIRING}), and answers
- * a timeout whose listeners return without completing with a {@code 500}. Tomcat, in turn, throws on a second
- * {@code complete()}. Neither may complete while a non-blocking write is pending. So:
- * <ul>
- *   <li>The {@code onTimeout} winner writes and completes itself: the thread inside {@code onTimeout} is always
- *       allowed to.</li>
- *   <li>Any other winner's writer calls {@code complete()} on the thread that finishes the write. If the container
- *       timeout fired in between, Jetty refuses with {@link IllegalStateException}; the writer then records
- *       {@code HANDED_OVER} and leaves completion to the {@code onTimeout} thread, which Jetty is then bound to
- *       run.</li>
- *   <li>An {@code onTimeout} that loses the race returns at once if the answer is still being delivered (the client
- *       took longer than the delivery timeout: the container closes the connection). Otherwise it waits (bounded)
- *       until the writer has tried to complete, then completes on its behalf only if the writer recorded
- *       {@code HANDED_OVER}. Where a concurrent {@code complete()} during a timeout is accepted (Tomcat), the writer
- *       records {@code ANSWERED} and {@code onTimeout} does nothing — so {@code complete()} succeeds exactly once on
- *       every container.</li>
- * </ul>
+ * buffers; otherwise on the container thread whose {@code onWritePossible} sees the write done — or when the write
+ * failed. (Tomcat's first {@code onWritePossible}, made as the first dispatch returns, may also be the one that
+ * writes an answer produced before it.) Either way exactly one thread completes: the one {@link AnswerWriter} tells
+ * the write is finished; {@link #onError} completes only when it won the phase, so before anything was written.
  *
  * <h2>Whole upstreams or nothing</h2>
  *
@@ -81,22 +66,13 @@ final class Aggregation implements AsyncListener {
 
     private static final System.Logger LOG = System.getLogger(Aggregation.class.getName());
 
-    /** How long a losing {@code onTimeout} waits for the winning writer to try {@code complete()}. */
-    private static final long HANDOVER_WAIT_MILLIS = 5_000;
-
     private enum Phase {
         /** Upstreams are being fetched and merged. */
         FETCHING,
-        /** The last upstream settled, or the service's deadline timer fired: that thread is writing the answer. */
+        /** The last upstream settled, or the service's deadline timer fired: the answer is being written. */
         ANSWERING,
-        /** The container's timeout fired first; the {@code onTimeout} thread is writing the answer. */
-        EXPIRED,
         /** The client went away; nothing is written. */
-        ABANDONED,
-        /** The early writer's {@code complete()} was refused: the {@code onTimeout} thread must complete. */
-        HANDED_OVER,
-        /** The answer is written and {@code complete()} has been called. */
-        ANSWERED
+        ABANDONED
     }
 
     private final long id;
@@ -111,7 +87,6 @@ final class Aggregation implements AsyncListener {
     private final ConcurrentSkipListSet<Long> numbers = new ConcurrentSkipListSet<>();
     private final ReadWriteLock mergeLock = new ReentrantReadWriteLock();
     private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.FETCHING);
-    private final CountDownLatch writerDone = new CountDownLatch(1);
     private final AtomicInteger unsettled;
     /** Upstreams merged; read by the writer under the exclusive side of {@link #mergeLock}. */
     private final AtomicInteger merged = new AtomicInteger();
@@ -121,8 +96,6 @@ final class Aggregation implements AsyncListener {
     private volatile Scheduler.Task deadline;
     private final SafetyMargin margin;
     private final InFlightLimiter limiter;
-    /** Set by an {@code onTimeout} that found the answer still being delivered: its write's failure is counted there. */
-    private volatile boolean deliveryTimedOut;
     /** nanoTime at which pending upstreams are abandoned: arrival + budget - the margin in force at arrival. */
     private volatile long cutoffNanos;
 
@@ -161,9 +134,7 @@ final class Aggregation implements AsyncListener {
         long now = System.nanoTime();
         cutoffNanos = arrivalNanos + settings.budget().toNanos() - margin.currentNanos(now);
         long budgetLeft = Math.max(1, TimeUnit.NANOSECONDS.toMillis(arrivalNanos + settings.budget().toNanos() - now));
-        // The container's timeout is not the deadline: a client may take its answer after the budget, and an exchange
-        // must not be completed while its answer is still being written. It only ends deliveries that take too long.
-        async.setTimeout(budgetLeft + settings.deliveryTimeout().toMillis());
+        async.setTimeout(0); // off: the service's timer is the deadline (see the class comment)
         long untilCutoff = Math.max(0, cutoffNanos - now);
         trace(null, "fan-out to " + fetches.size() + " upstreams, cutoff in " + untilCutoff / 1_000_000 + "ms");
         // The timer thread only hands over: rendering and writing happen on a pool thread, so that one large or
@@ -227,8 +198,7 @@ final class Aggregation implements AsyncListener {
      * selector thread, which must never be held up: the thread that wins the phase hands rendering and writing to the
      * pool, as the deadline path does. (Writing never blocks, so small answers could be written right here; measured
      * with {@code bench/switches.sh}, that saved no context switch or CPU time within the noise, so the one rule stays.)
-     * The phase is already taken, so nothing can race the pool thread but a container {@code onTimeout}, which waits
-     * for it (see the class comment).
+     * The phase is already taken, so nothing can race the pool thread.
      */
     private void answerEarly() {
         if (phase.compareAndSet(Phase.FETCHING, Phase.ANSWERING)) {
@@ -253,69 +223,15 @@ final class Aggregation implements AsyncListener {
         }
     }
 
-    /** Writes and completes from a thread that is not the container's {@code onTimeout} thread. */
+    /** Writes the answer; the writer completes the exchange once the body is delivered (or failed). */
     private void answerAndComplete() {
-        answer(this::completeAsWriter);
+        answer(this::complete);
     }
 
-    /**
-     * The completion of a writer that is not the {@code onTimeout} thread (see the class comment): runs once, on the
-     * thread that saw the container take the whole body (or the client go).
-     */
-    private void completeAsWriter() {
-        try {
-            async.complete();
-            phase.set(Phase.ANSWERED);
-        } catch (IllegalStateException expiring) {
-            // Jetty: the container's async timeout fired after our compare-and-set; only the thread inside
-            // onTimeout may complete now, and Jetty will run it. Hand completion over (see the class comment).
-            phase.set(Phase.HANDED_OVER);
-            trace(null, "complete() refused, handed over to onTimeout");
-        } finally {
-            writerDone.countDown();
-        }
-    }
-
+    /** Not called: the async timeout is off (see the class comment). */
     @Override
     public void onTimeout(AsyncEvent event) {
-        // The container's timeout comes the delivery timeout after the budget (see start()).
-        if (phase.compareAndSet(Phase.FETCHING, Phase.EXPIRED)) {
-            // The deadline did not run in all that time (the service stalled, or the delivery timeout is tiny, as in
-            // DeadlineRaceTest). Answer anyway; the late-answer metric shows it. The stream is ready on this thread
-            // (the container's first onWritePossible has long been made), so the body is written here and, unless
-            // the client cannot take it at once, complete() called here, as Jetty requires.
-            trace(null, "container timeout before the deadline ran");
-            try {
-                answer(this::complete);
-            } finally {
-                abortPending(); // after the answer, as in onDeadline
-            }
-            return;
-        }
-        if (writer.pending()) {
-            // The client has not taken its answer within the delivery timeout. Completing now would cut the body
-            // (or, on Tomcat, garble it); returning without completing makes the container close the connection.
-            deliveryTimedOut = true;
-            observer.answerUndelivered(true);
-            trace(null, "answer still being delivered at the delivery timeout: connection closed");
-            return;
-        }
-        // Another writer won the race. If it is still between its compare-and-set and complete(), its complete()
-        // is refused now that the cycle is expiring: wait until it has tried, then complete on its behalf.
-        Phase current = phase.get();
-        if (current == Phase.ANSWERING || current == Phase.HANDED_OVER) {
-            try {
-                if (!writerDone.await(HANDOVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    LOG.log(Level.WARNING, "Request {0}: answer writer still busy {1}ms after the timeout", id,
-                            HANDOVER_WAIT_MILLIS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (phase.compareAndSet(Phase.HANDED_OVER, Phase.ANSWERED)) {
-                complete();
-            }
-        }
+        trace(null, "unexpected container timeout");
     }
 
     @Override
@@ -348,7 +264,8 @@ final class Aggregation implements AsyncListener {
         try {
             async.complete();
         } catch (IllegalStateException e) {
-            // The container already ended the cycle (e.g. after a client error); nothing is left to complete.
+            // The container already ended the cycle (e.g. after a client error, or a write failure it reported to the
+            // async listeners as well); nothing is left to complete.
             trace(null, "complete() not possible: " + e.getMessage());
         }
     }
@@ -395,8 +312,8 @@ final class Aggregation implements AsyncListener {
 
             @Override
             public void finished(IOException failure) {
-                if (failure != null && !deliveryTimedOut) {
-                    observer.answerUndelivered(false);
+                if (failure != null) {
+                    observer.answerUndelivered();
                 }
                 complete.run();
             }

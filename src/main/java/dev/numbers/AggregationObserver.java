@@ -39,12 +39,9 @@ public interface AggregationObserver {
     }
 
     /**
-     * An answer written in time never reached its client whole.
-     *
-     * @param deliveryTimeout {@code true}: the client was still reading it at {@code numbers.deliveryTimeout} after
-     *                        the budget, and its connection was closed; {@code false}: the client went away (or the
-     *                        container's idle timeout closed a connection that made no progress)
+     * A written answer never reached its client whole: the client went away, or stopped reading until the container's
+     * idle timeout failed the write.
      */
-    default void answerUndelivered(boolean deliveryTimeout) {
+    default void answerUndelivered() {
     }
 }

@@ -56,8 +56,7 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     private final Histogram requestDuration;
     private final Histogram upstreamDuration;
     private final Counter lateAnswers;
-    private final CounterDataPoint undeliveredTimeout;
-    private final CounterDataPoint undeliveredGone;
+    private final Counter undelivered;
 
     private PrometheusObserver(PrometheusRegistry registry, Settings settings, IntSupplier inFlight,
             IntSupplier inFlightLimit) {
@@ -108,15 +107,12 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
                 .help("Answers whose body was handed to the container after the budget; should stay 0")
                 .withoutExemplars()
                 .register(registry);
-        Counter undelivered = Counter.builder()
+        undelivered = Counter.builder()
                 .name("numbers_answers_undelivered_total")
-                .help("Answers written in time that never reached their client whole: delivery_timeout (still being "
-                        + "read numbers.deliveryTimeout after the budget; connection closed), client_gone")
-                .labelNames("reason")
+                .help("Written answers that never reached their client whole: the client went away, or stopped "
+                        + "reading until the container's idle timeout failed the write")
                 .withoutExemplars()
                 .register(registry);
-        undeliveredTimeout = undelivered.labelValues("delivery_timeout");
-        undeliveredGone = undelivered.labelValues("client_gone");
         GaugeWithCallback.builder()
                 .name("numbers_in_flight_requests")
                 .help("Aggregations holding an in-flight slot now")
@@ -168,8 +164,8 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     }
 
     @Override
-    public void answerUndelivered(boolean deliveryTimeout) {
-        (deliveryTimeout ? undeliveredTimeout : undeliveredGone).inc();
+    public void answerUndelivered() {
+        undelivered.inc();
     }
 
     /** Unregisters everything, so that nothing holds this web application's metrics after it stopped. */

@@ -32,9 +32,6 @@ import java.util.function.Function;
  * @param abandonGrace            how long an upstream request already sent may run on after the budget, its result
  *                                ignored, so that its connection is reused rather than closed; zero aborts every
  *                                pending request when the answer is written
- * @param deliveryTimeout         how long past the budget a client may take to read its answer; the container's async
- *                                timeout is the budget plus this, and a client still reading then has its connection
- *                                closed
  * @param debug                   trace every request's fan-out in the log
  * @param metricsPath             path of the Prometheus endpoint, empty when switched off
  * @param healthPath              path of the health endpoint, empty when switched off
@@ -55,7 +52,6 @@ public record Settings(
         int maxQueuedPerHost,
         int maxRedirects,
         Duration abandonGrace,
-        Duration deliveryTimeout,
         boolean debug,
         String metricsPath,
         String healthPath) {
@@ -76,7 +72,6 @@ public record Settings(
     public static final String MAX_QUEUED_PER_HOST = "numbers.maxQueuedPerHost";
     public static final String MAX_REDIRECTS = "numbers.maxRedirects";
     public static final String ABANDON_GRACE = "numbers.abandonGrace";
-    public static final String DELIVERY_TIMEOUT = "numbers.deliveryTimeout";
     public static final String DEBUG = "numbers.debug";
     public static final String METRICS_PATH = "numbers.metricsPath";
     public static final String HEALTH_PATH = "numbers.healthPath";
@@ -112,9 +107,6 @@ public record Settings(
             AddressPolicy.of(allowedNetworks);
         } catch (IllegalArgumentException e) {
             throw new InvalidSettingException(ALLOWED_NETWORKS, String.join(",", allowedNetworks), e.getMessage());
-        }
-        if (deliveryTimeout.isZero() || deliveryTimeout.isNegative()) {
-            throw new InvalidSettingException(DELIVERY_TIMEOUT, deliveryTimeout.toMillis() + "ms", "a positive duration");
         }
         if (connectTimeout.isZero() || connectTimeout.isNegative()) {
             throw new InvalidSettingException(CONNECT_TIMEOUT, connectTimeout.toMillis() + "ms", "a positive duration");
@@ -155,7 +147,6 @@ public record Settings(
                 read(source, MAX_QUEUED_PER_HOST, "4096", v -> SettingValues.integer(MAX_QUEUED_PER_HOST, v)),
                 read(source, MAX_REDIRECTS, "4", v -> SettingValues.integer(MAX_REDIRECTS, v)),
                 read(source, ABANDON_GRACE, "1s", v -> SettingValues.duration(ABANDON_GRACE, v)),
-                read(source, DELIVERY_TIMEOUT, "30s", v -> SettingValues.duration(DELIVERY_TIMEOUT, v)),
                 read(source, DEBUG, "false", v -> SettingValues.bool(DEBUG, v)),
                 read(source, METRICS_PATH, "/metrics", v -> SettingValues.path(METRICS_PATH, v)),
                 read(source, HEALTH_PATH, "/health", v -> SettingValues.path(HEALTH_PATH, v)));
@@ -190,8 +181,7 @@ public record Settings(
                 + " " + ALLOWED_NETWORKS + "=" + allowedNetworks
                 + " " + MIN_IN_FLIGHT + "=" + minInFlight + " " + MAX_IN_FLIGHT + "=" + maxInFlight + " " + CONNECT_TIMEOUT + "=" + connectTimeout.toMillis() + "ms "
                 + MAX_CONNECTIONS_PER_HOST + "=" + maxConnectionsPerHost + " " + MAX_QUEUED_PER_HOST + "=" + maxQueuedPerHost
-                + " " + MAX_REDIRECTS + "=" + maxRedirects + " " + ABANDON_GRACE + "=" + abandonGrace.toMillis() + "ms "
-                + DELIVERY_TIMEOUT + "=" + deliveryTimeout.toMillis() + "ms " + DEBUG + "=" + debug + " "
+                + " " + MAX_REDIRECTS + "=" + maxRedirects + " " + ABANDON_GRACE + "=" + abandonGrace.toMillis() + "ms " + DEBUG + "=" + debug + " "
                 + METRICS_PATH + "=" + (metricsPath.isEmpty() ? "off" : metricsPath) + " "
                 + HEALTH_PATH + "=" + (healthPath.isEmpty() ? "off" : healthPath);
     }

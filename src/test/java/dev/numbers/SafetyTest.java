@@ -242,18 +242,22 @@ class SafetyTest {
                 }
             }
             // Gone with their answers half written: each write fails, is counted, and frees its slot.
-            Scrape metrics = Scrape.await(service, s -> s.value(UNDELIVERED, "reason", "client_gone") == stalledClients);
-            assertEquals(stalledClients, metrics.value(UNDELIVERED, "reason", "client_gone"), metrics.text());
+            Scrape metrics = Scrape.await(service, s -> s.value(UNDELIVERED) == stalledClients);
+            assertEquals(stalledClients, metrics.value(UNDELIVERED), metrics.text());
             assertEquals(0, service.service().limiter().inFlight(), "every slot is free");
         }
     }
 
     @Test
-    void aClientThatDoesNotTakeItsAnswerWithinTheDeliveryTimeoutIsDisconnectedAndFreesItsSlot() throws Exception {
+    void aClientThatStopsReadingIsDisconnectedByTheIdleTimeoutAndFreesItsSlot() throws Exception {
+        // No async timeout ends a delivery (it would cut or, on Tomcat, garble the body): the container's idle
+        // timeout fails a write that makes no progress, here after 1.5 s.
         upstream.on("/many", FakeUpstream.numbers(LongStream.range(1_000_000, 1_020_000).toArray()));
         try (LogCapture warnings = LogCapture.warnings();
-                NumbersServer service = NumbersServer.start(Map.of(Settings.DELIVERY_TIMEOUT, "1s"),
-                        connector -> connector.setAcceptedSendBufferSize(4096));
+                NumbersServer service = NumbersServer.start(Map.of(), connector -> {
+                    connector.setAcceptedSendBufferSize(4096);
+                    connector.setIdleTimeout(1_500);
+                });
                 Socket stalled = clientThatNeverReads(service, upstream.url("/many"))) {
             Thread.sleep(1_000); // past the 500 ms budget: answered, the body partly written
             assertEquals(1, service.service().limiter().inFlight(), "the answer is still being delivered");
@@ -261,10 +265,9 @@ class SafetyTest {
             while (service.service().limiter().inFlight() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertEquals(0, service.service().limiter().inFlight(), "the slot is free after the delivery timeout");
+            assertEquals(0, service.service().limiter().inFlight(), "the slot is free after the idle timeout");
             Scrape metrics = Scrape.of(service);
-            assertEquals(1, metrics.value(UNDELIVERED, "reason", "delivery_timeout"), metrics.text());
-            assertEquals(0, metrics.value(UNDELIVERED, "reason", "client_gone"), metrics.text());
+            assertEquals(1, metrics.value(UNDELIVERED), metrics.text());
             stalled.setSoTimeout(5_000);
             byte[] received = stalled.getInputStream().readAllBytes(); // ends: the connection is closed
             String text = new String(received, StandardCharsets.ISO_8859_1);

@@ -26,7 +26,6 @@ class SettingsTest {
         assertEquals("/health", s.healthPath());
         assertEquals(16, s.minInFlight());
         assertEquals(512, s.maxInFlight());
-        assertEquals(Duration.ofSeconds(30), s.deliveryTimeout());
     }
 
     @ParameterizedTest
@@ -47,7 +46,7 @@ class SettingsTest {
             "numbers.maxUrls,many", "numbers.maxUrls,0", "numbers.maxUrls,99999999999", "numbers.maxBodyBytes,8MB",
             "numbers.maxBodyBytes,8 MiB", "numbers.debug,yes", "numbers.maxSafetyMargin,600ms", "numbers.safetyMargin,200ms",
             "numbers.connectTimeout,0ms", "numbers.metricsPath,metrics", "numbers.maxInFlight,0", "numbers.minInFlight,0",
-            "numbers.minInFlight,few", "numbers.allowedNetworks,10.0.0.0/33", "numbers.deliveryTimeout,0ms"})
+            "numbers.minInFlight,few", "numbers.allowedNetworks,10.0.0.0/33"})
     void refusesMalformedValuesNamingTheSetting(String name, String raw) {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
                 () -> Settings.load(SettingSource.of(Map.of(name, raw))));
