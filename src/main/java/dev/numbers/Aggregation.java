@@ -138,8 +138,9 @@ final class Aggregation implements AsyncListener {
         long untilCutoff = Math.max(0, cutoffNanos - now);
         trace(null, "fan-out to " + fetches.size() + " upstreams, cutoff in " + untilCutoff / 1_000_000 + "ms");
         // The timer thread only hands over: rendering and writing happen on a pool thread, so that one large or
-        // slow answer never delays other requests' deadlines.
-        deadline = scheduler.schedule(() -> executor.execute(this::onDeadline), untilCutoff, TimeUnit.NANOSECONDS);
+        // slow answer never delays other requests' deadlines. (A pool that refuses is stopping: then here.)
+        deadline = scheduler.schedule(() -> UpstreamClient.runOnPool(executor, this::onDeadline), untilCutoff,
+                TimeUnit.NANOSECONDS);
         for (UpstreamFetch fetch : fetches) {
             fetch.send(budgetLeft + settings.abandonGrace().toMillis());
         }
