@@ -224,11 +224,6 @@ final class Aggregation implements AsyncListener {
         }
     }
 
-    /** Writes the answer; the writer completes the exchange once the body is delivered (or failed). */
-    private void answerAndComplete() {
-        answer(this::complete);
-    }
-
     /** Not called: the async timeout is off (see the class comment). */
     @Override
     public void onTimeout(AsyncEvent event) {
@@ -285,11 +280,11 @@ final class Aggregation implements AsyncListener {
     /**
      * Renders the snapshot under the exclusive lock, sets status and headers, and hands the body to the non-blocking
      * {@link AnswerWriter}. The thread that writes it (this one, or the container's first {@code onWritePossible} if
-     * the stream was not ready yet) records how the answer left; {@code complete} runs once the container has taken
-     * the whole body, on the thread that sees it so. Only the phase winner calls this. If rendering fails,
-     * {@code complete} still runs, here, before the failure propagates.
+     * the stream was not ready yet) records how the answer left; the exchange is completed once the container has
+     * taken the whole body (or the write failed), on the thread that sees it so. Only the phase winner calls this. If
+     * rendering fails, the exchange is still completed, here, before the failure propagates.
      */
-    private void answer(Runnable complete) {
+    private void answerAndComplete() {
         NumbersAnswer answer;
         int mergedAtSnapshot;
         try {
@@ -302,7 +297,7 @@ final class Aggregation implements AsyncListener {
             }
             answer.setHeaders(response, ServerTiming.of(arrivalNanos, mergedAtSnapshot, fetches.size()));
         } catch (RuntimeException | Error e) {
-            complete.run();
+            complete();
             throw e;
         }
         writer.send(headOnly ? null : answer.body(), new AnswerWriter.Delivery() {
@@ -316,7 +311,7 @@ final class Aggregation implements AsyncListener {
                 if (failure != null) {
                     observer.answerUndelivered();
                 }
-                complete.run();
+                complete();
             }
         });
     }

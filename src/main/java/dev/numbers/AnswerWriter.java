@@ -91,11 +91,6 @@ final class AnswerWriter implements WriteListener {
         progress();
     }
 
-    /** @return whether the body is written but the client has not taken all of it yet */
-    synchronized boolean pending() {
-        return written && !finished;
-    }
-
     /** The container's call: the first one after registration, or one after the stream said "not ready". */
     @Override
     public void onWritePossible() {
