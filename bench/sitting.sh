@@ -10,7 +10,7 @@
 # Needs: the Go tools of the shared harness in BENCH_BIN (../shared/bench/build.sh), `cd bench && mvn package`
 # (Jetty home, FakeUpstream), `mvn package` at the root (target/numbers.war). The WAR, jetty-base/ and sut.sh are
 # copied first, so builds during the sitting cannot change what is measured. JVM options: SUT_OPTS.
-# Takes about 40 minutes; every run is bounded and stops what it started, by PID. Loopback only.
+# Takes about 25 minutes; every run is bounded and stops what it started, by PID. Loopback only.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
