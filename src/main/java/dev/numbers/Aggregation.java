@@ -198,7 +198,8 @@ final class Aggregation implements AsyncListener {
      * The early path: every upstream has settled before the deadline. The last one usually settles on the HttpClient's
      * selector thread, which must never be held up: the thread that wins the phase hands rendering and writing to the
      * pool, as the deadline path does. (Writing never blocks, so small answers could be written right here; measured
-     * with {@code bench/switches.sh}, that saved no context switch or CPU time within the noise, so the one rule stays.)
+     * with {@code bench/switches.sh}, that saved no context switch or CPU time within the noise, so the one rule
+     * stays.)
      * The phase is already taken, so nothing can race the pool thread.
      */
     private void answerEarly() {
