@@ -314,6 +314,12 @@ final class Aggregation implements AsyncListener {
                 }
                 complete();
             }
+
+            @Override
+            public void lost(IOException failure) {
+                trace(null, "answer lost after the exchange was completed: " + failure);
+                observer.answerUndelivered();
+            }
         });
     }
 

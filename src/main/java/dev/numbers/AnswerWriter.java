@@ -27,7 +27,8 @@ import java.io.IOException;
  * take at once is finished by the container's call once it has.
  *
  * <p>{@link Delivery#handedOver} runs on the thread that wrote, right after the write; {@link Delivery#finished} runs
- * once, on the thread that saw the write done (or the failure): that is where the exchange is completed.
+ * once, on the thread that saw the write done (or the failure): that is where the exchange is completed. A failure the
+ * container reports only after that (Jetty, see {@link #closeAfterWrite}) is passed on as {@link Delivery#lost}.
  */
 final class AnswerWriter implements WriteListener {
 
@@ -46,6 +47,15 @@ final class AnswerWriter implements WriteListener {
          * @param failure why the body did not reach the client whole, or {@code null} when it did
          */
         void finished(IOException failure);
+
+        /**
+         * After {@link #finished finished(null)}: the container reports that the body did not reach the client whole
+         * after all. The exchange must not be completed again. Called at most once, and never after a failed
+         * {@code finished}.
+         *
+         * @param failure why
+         */
+        void lost(IOException failure);
     }
 
     private final ServletOutputStream out;
@@ -57,6 +67,8 @@ final class AnswerWriter implements WriteListener {
     private boolean written;
     /** {@link Delivery#finished} has been run (or is being run). Guarded by {@code this}. */
     private boolean finished;
+    /** A failure of the write has been reported, to {@code finished} or {@code lost}. Guarded by {@code this}. */
+    private boolean failed;
 
     private AnswerWriter(ServletOutputStream out) {
         this.out = out;
@@ -97,19 +109,52 @@ final class AnswerWriter implements WriteListener {
         progress();
     }
 
-    /** A failed non-blocking write: the client went away or stopped reading for the container's idle timeout. */
+    /**
+     * A failed non-blocking write: the client went away or stopped reading for the container's idle timeout. Usually
+     * the write is still pending, and this finishes the exchange. On Jetty 12 it may also come after the exchange was
+     * finished, for a write that failed as it was issued (see {@link #closeAfterWrite}): the answer is then only
+     * reported {@linkplain Delivery#lost lost}, unless closing the stream had already reported the failure.
+     */
     @Override
     public void onError(Throwable failure) {
         LOG.log(System.Logger.Level.DEBUG, "Answer not delivered: {0}", failure.toString());
         Delivery done;
+        boolean finishes;
         synchronized (this) {
-            if (delivery == null || finished) {
-                return; // nothing sent yet: the async listener's onError ends the exchange
+            if (delivery == null || failed) {
+                return; // nothing sent yet (the async listener's onError ends the exchange), or reported already
             }
+            failed = true;
+            finishes = !finished;
             finished = true;
             done = delivery;
         }
-        done.finished(failure instanceof IOException io ? io : new IOException(failure));
+        IOException io = failure instanceof IOException e ? e : new IOException(failure);
+        if (finishes) {
+            done.finished(io);
+        } else {
+            done.lost(io);
+        }
+    }
+
+    /**
+     * Closes the stream once the whole body is taken, which surfaces a write that failed as it was issued. Jetty 12 then
+     * still says {@code isReady()}, and hands the failure to a container thread that calls {@link #onError} — unless
+     * the exchange is completed first; before that thread takes it, {@code close()} throws it (seen in
+     * {@code SlowClientsIT}: a client resetting the connection mid-answer went uncounted). Between the two, every such
+     * failure is reported, once. Closing a stream whose body is complete writes nothing more, on Tomcat as on Jetty.
+     *
+     * @return the write's failure, or {@code null}
+     */
+    private IOException closeAfterWrite() {
+        try {
+            out.close();
+            return null;
+        } catch (IOException e) {
+            return e;
+        } catch (RuntimeException e) {
+            return new IOException(e);
+        }
     }
 
     private void progress() {
@@ -140,7 +185,11 @@ final class AnswerWriter implements WriteListener {
             // Asked after the write only: "not ready" means part of the body is still pending, and the container will
             // call onWritePossible once it has gone.
             if (failure != null || out.isReady()) {
+                if (failure == null) {
+                    failure = closeAfterWrite();
+                }
                 finished = true;
+                failed = failure != null;
                 done = delivery;
             }
         }
