@@ -112,12 +112,13 @@ class SlowClientsIT {
             if (headers.contains("upstreams;desc=\"2/2\"")) {
                 break;
             }
-            // One upstream merged only (a loaded machine): the answer fitted in the socket buffers and was delivered
-            // before the reset, so there was nothing to fail. Try again, a few times at most.
+            // One upstream merged only (a loaded machine): that answer fits in the socket buffers, so the service's
+            // write had finished before the reset and nothing was left to fail. Try again, a few times at most.
             assertTrue(attempt < 5, "no answer merged both upstreams in 5 attempts: " + headers);
         }
-        // The failed write is reported by the container (WriteListener.onError), which ends the exchange: the
-        // counter moves by exactly one, and the aggregation gives back its in-flight slot.
+        // The failed write is reported — by WriteListener.onError, or, for a write that failed as it was issued on
+        // Jetty, by closing the stream — and the exchange ends: the counter moves by exactly one, and the aggregation
+        // gives back its in-flight slot.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while ((metric(UNDELIVERED) < undeliveredBefore + 1 || metric(IN_FLIGHT) > 0)
                 && System.nanoTime() < deadline) {
