@@ -98,8 +98,8 @@ class SlowClientsIT {
         for (int i = 0; i < 3; i++) {
             assertEquals(200, Http.get(container, largeAnswerQuery()).statusCode()); // warm-up, as above
         }
-        double undeliveredBefore = metric(UNDELIVERED);
         for (int attempt = 1; ; attempt++) {
+            double before = quietUndelivered();
             String headers;
             try (Socket client = requestOnRawSocket(largeAnswerQuery())) {
                 // The first bytes mean the answer has been written; its rest waits in the container (see COUNT).
@@ -109,26 +109,44 @@ class SlowClientsIT {
                 assertTrue(headers.startsWith("http/1.1 200"), headers);
                 client.setSoLinger(true, 0); // close with a reset: the container's pending write fails at once
             }
-            if (headers.contains("upstreams;desc=\"2/2\"")) {
-                break;
+            if (!headers.contains("upstreams;desc=\"2/2\"")) {
+                // One upstream merged only (a loaded machine): that answer may or may not have been taken whole by
+                // the socket buffers before the reset, so it proves nothing. Try again, a few times at most.
+                assertTrue(attempt < 5, "no answer merged both upstreams in 5 attempts: " + headers);
+                continue;
             }
-            // One upstream merged only (a loaded machine): that answer fits in the socket buffers, so the service's
-            // write had finished before the reset and nothing was left to fail. Try again, a few times at most.
-            assertTrue(attempt < 5, "no answer merged both upstreams in 5 attempts: " + headers);
+            // The failed write is reported — by WriteListener.onError, or, for a write that failed as it was issued
+            // on Jetty, by closing the stream — and the exchange ends: the counter moves by exactly one, and the
+            // aggregation gives back its in-flight slot.
+            assertEquals(before + 1, quietUndelivered(), UNDELIVERED);
+            assertEquals(0, metric(IN_FLIGHT), IN_FLIGHT);
+            break;
         }
-        // The failed write is reported — by WriteListener.onError, or, for a write that failed as it was issued on
-        // Jetty, by closing the stream — and the exchange ends: the counter moves by exactly one, and the aggregation
-        // gives back its in-flight slot.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while ((metric(UNDELIVERED) < undeliveredBefore + 1 || metric(IN_FLIGHT) > 0)
-                && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(undeliveredBefore + 1, metric(UNDELIVERED), UNDELIVERED);
-        assertEquals(0, metric(IN_FLIGHT), IN_FLIGHT);
         HttpResponse<String> next = Http.get(container, "/numbers?u=" + enc(up.url("/primes")));
         assertEquals(200, next.statusCode());
         assertTrue(next.body().startsWith("{\"numbers\":[2,3,5,7,11"), next.body());
+    }
+
+    /**
+     * The undelivered count once nothing is in flight and it has not moved for half a second: a failure the container
+     * reports after the exchange ended (Jetty) still comes within that.
+     */
+    private double quietUndelivered() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        double last = metric(UNDELIVERED);
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            double now = metric(UNDELIVERED);
+            if (now != last || metric(IN_FLIGHT) > 0) {
+                last = now;
+                stableSince = System.nanoTime();
+            } else if (System.nanoTime() - stableSince >= TimeUnit.MILLISECONDS.toNanos(500)) {
+                return now;
+            }
+        }
+        throw new AssertionError("the service did not settle: " + UNDELIVERED + " " + last + ", "
+                + IN_FLIGHT + " " + metric(IN_FLIGHT));
     }
 
     /** A sample's value from the service's {@code /metrics} (Prometheus text format). */
