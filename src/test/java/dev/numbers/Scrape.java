@@ -19,9 +19,10 @@ import java.util.regex.Pattern;
 /**
  * One scrape of {@code /metrics} in the Prometheus text format, parsed into samples so that tests can compare two
  * scrapes ({@link #delta}) series by series. Only what the format needs here: comments are skipped, each sample line is
- * {@code name[{label="value",…}] value}.
+ * {@code name[{label="value",…}] value}. Public for the integration tests ({@code dev.numbers.it}), which fetch
+ * {@code /metrics} from a real container themselves and {@link #parse} it.
  */
-final class Scrape {
+public final class Scrape {
 
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
@@ -60,7 +61,11 @@ final class Scrape {
         return scrape;
     }
 
-    static Scrape parse(String text) {
+    /**
+     * @param text a {@code /metrics} body
+     * @return its samples
+     */
+    public static Scrape parse(String text) {
         List<Sample> samples = new ArrayList<>();
         for (String line : text.split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
@@ -83,7 +88,7 @@ final class Scrape {
     }
 
     /** @return the value of the one sample with this name and these labels ({@code "result", "complete"}, …) */
-    double value(String name, String... labelPairs) {
+    public double value(String name, String... labelPairs) {
         Map<String, String> wanted = new LinkedHashMap<>();
         for (int i = 0; i < labelPairs.length; i += 2) {
             wanted.put(labelPairs[i], labelPairs[i + 1]);
@@ -137,7 +142,8 @@ final class Scrape {
         return names;
     }
 
-    String text() {
+    /** @return the scraped text, for failure messages */
+    public String text() {
         return text;
     }
 

@@ -1,5 +1,6 @@
 package dev.numbers.it;
 
+import dev.numbers.Scrape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -119,7 +120,7 @@ class SlowClientsIT {
             // on Jetty, by closing the stream — and the exchange ends: the counter moves by exactly one, and the
             // aggregation gives back its in-flight slot.
             assertEquals(before + 1, quietUndelivered(), UNDELIVERED);
-            assertEquals(0, metric(IN_FLIGHT), IN_FLIGHT);
+            assertEquals(0, metrics().value(IN_FLIGHT), IN_FLIGHT);
             break;
         }
         HttpResponse<String> next = Http.get(container, "/numbers?u=" + enc(up.url("/primes")));
@@ -133,32 +134,28 @@ class SlowClientsIT {
      */
     private double quietUndelivered() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        double last = metric(UNDELIVERED);
+        double last = metrics().value(UNDELIVERED);
         long stableSince = System.nanoTime();
-        while (System.nanoTime() < deadline) {
+        Scrape scrape;
+        do {
             Thread.sleep(50);
-            double now = metric(UNDELIVERED);
-            if (now != last || metric(IN_FLIGHT) > 0) {
+            scrape = metrics();
+            double now = scrape.value(UNDELIVERED);
+            if (now != last || scrape.value(IN_FLIGHT) > 0) {
                 last = now;
                 stableSince = System.nanoTime();
             } else if (System.nanoTime() - stableSince >= TimeUnit.MILLISECONDS.toNanos(500)) {
                 return now;
             }
-        }
-        throw new AssertionError("the service did not settle: " + UNDELIVERED + " " + last + ", "
-                + IN_FLIGHT + " " + metric(IN_FLIGHT));
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("the service did not settle:\n" + scrape.text());
     }
 
-    /** A sample's value from the service's {@code /metrics} (Prometheus text format). */
-    private double metric(String name) throws Exception {
+    /** One scrape of the service's {@code /metrics}. */
+    private Scrape metrics() throws Exception {
         HttpResponse<String> metrics = Http.get(container, "/metrics");
         assertEquals(200, metrics.statusCode());
-        for (String line : metrics.body().split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return Double.parseDouble(line.substring(name.length() + 1).trim());
-            }
-        }
-        throw new AssertionError(name + " not in /metrics:\n" + metrics.body());
+        return Scrape.parse(metrics.body());
     }
 
     private String largeAnswerQuery() {
