@@ -25,11 +25,13 @@ public final class NumbersServlet extends HttpServlet {
     private final AtomicLong ids = new AtomicLong();
     private transient NumbersService service;
     private transient SafetyMargin margin;
+    private transient ArrivalClock arrivals;
 
     @Override
     public void init() throws ServletException {
         service = NumbersService.from(getServletContext());
         margin = SafetyMargin.between(service.settings().safetyMargin(), service.settings().maxSafetyMargin());
+        arrivals = service.settings().pauseAwareArrival() ? ArrivalClock.pauseAware() : ArrivalClock.entryTime();
     }
 
     @Override
@@ -73,9 +75,11 @@ public final class NumbersServlet extends HttpServlet {
         Runnable release = releaseOnce(limiter);
         try {
             AsyncContext async = request.startAsync(request, response);
+            // The budget counts from when the request may have arrived: earlier than its entry if it queued during
+            // a stop-the-world pause (ArrivalClock). Refusals above answer at once and count from entry.
             Aggregation.builder()
                     .id(ids.incrementAndGet())
-                    .arrivalNanos(arrivalNanos)
+                    .arrivalNanos(arrivals.arrivalNanos(arrivalNanos))
                     .settings(settings)
                     .exchange(async, response, headOnly)
                     .client(service.client().httpClient())

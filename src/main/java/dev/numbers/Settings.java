@@ -18,6 +18,8 @@ import java.util.function.Function;
  *                                are abandoned at {@code budget - margin} after arrival, where the margin adapts
  *                                between this floor and {@code maxSafetyMargin} ({@link SafetyMargin})
  * @param maxSafetyMargin         the largest the adaptive margin may grow; equal to {@code safetyMargin} to fix it
+ * @param pauseAwareArrival       count the budget of a request that enters just after a stop-the-world GC pause from
+ *                                when it may have arrived, during the pause ({@link ArrivalClock})
  * @param maxUrls                 distinct valid URLs per request; more is a {@code 400}
  * @param maxBodyBytes            an upstream body larger than this (after decoding) is abandoned
  * @param maxNumbersPerUpstream   an upstream returning more numbers than this counts as failed
@@ -40,6 +42,7 @@ public record Settings(
         Duration budget,
         Duration safetyMargin,
         Duration maxSafetyMargin,
+        boolean pauseAwareArrival,
         int maxUrls,
         long maxBodyBytes,
         int maxNumbersPerUpstream,
@@ -60,6 +63,7 @@ public record Settings(
     public static final String BUDGET = "numbers.budget";
     public static final String SAFETY_MARGIN = "numbers.safetyMargin";
     public static final String MAX_SAFETY_MARGIN = "numbers.maxSafetyMargin";
+    public static final String PAUSE_AWARE_ARRIVAL = "numbers.pauseAwareArrival";
     public static final String MAX_URLS = "numbers.maxUrls";
     public static final String MAX_BODY_BYTES = "numbers.maxBodyBytes";
     public static final String MAX_NUMBERS_PER_UPSTREAM = "numbers.maxNumbersPerUpstream";
@@ -134,6 +138,7 @@ public record Settings(
                 read(source, BUDGET, "500ms", v -> SettingValues.duration(BUDGET, v)),
                 read(source, SAFETY_MARGIN, "10ms", v -> SettingValues.duration(SAFETY_MARGIN, v)),
                 read(source, MAX_SAFETY_MARGIN, "60ms", v -> SettingValues.duration(MAX_SAFETY_MARGIN, v)),
+                read(source, PAUSE_AWARE_ARRIVAL, "true", v -> SettingValues.bool(PAUSE_AWARE_ARRIVAL, v)),
                 read(source, MAX_URLS, "64", v -> SettingValues.integer(MAX_URLS, v)),
                 read(source, MAX_BODY_BYTES, "8MiB", v -> SettingValues.size(MAX_BODY_BYTES, v)),
                 read(source, MAX_NUMBERS_PER_UPSTREAM, "1000000", v -> SettingValues.integer(MAX_NUMBERS_PER_UPSTREAM, v)),
@@ -176,6 +181,7 @@ public record Settings(
     public String describe() {
         return BUDGET + "=" + budget.toMillis() + "ms " + SAFETY_MARGIN + "=" + safetyMargin.toMillis() + "ms "
                 + MAX_SAFETY_MARGIN + "=" + maxSafetyMargin.toMillis() + "ms "
+                + PAUSE_AWARE_ARRIVAL + "=" + pauseAwareArrival + " "
                 + MAX_URLS + "=" + maxUrls + " " + MAX_BODY_BYTES + "=" + maxBodyBytes + " "
                 + MAX_NUMBERS_PER_UPSTREAM + "=" + maxNumbersPerUpstream + " " + MAX_BUFFERED_BYTES + "=" + maxBufferedBytes
                 + " " + ALLOWED_NETWORKS + "=" + allowedNetworks

@@ -26,6 +26,8 @@ class SettingsTest {
         assertEquals("/health", s.healthPath());
         assertEquals(16, s.minInFlight());
         assertEquals(512, s.maxInFlight());
+        assertTrue(s.pauseAwareArrival());
+        assertFalse(Settings.load(SettingSource.of(Map.of(Settings.PAUSE_AWARE_ARRIVAL, "false"))).pauseAwareArrival());
     }
 
     @ParameterizedTest
@@ -46,7 +48,7 @@ class SettingsTest {
             "numbers.maxUrls,many", "numbers.maxUrls,0", "numbers.maxUrls,99999999999", "numbers.maxBodyBytes,8MB",
             "numbers.maxBodyBytes,8 MiB", "numbers.debug,yes", "numbers.maxSafetyMargin,600ms", "numbers.safetyMargin,200ms",
             "numbers.connectTimeout,0ms", "numbers.metricsPath,metrics", "numbers.maxInFlight,0", "numbers.minInFlight,0",
-            "numbers.minInFlight,few", "numbers.allowedNetworks,10.0.0.0/33"})
+            "numbers.minInFlight,few", "numbers.allowedNetworks,10.0.0.0/33", "numbers.pauseAwareArrival,sometimes"})
     void refusesMalformedValuesNamingTheSetting(String name, String raw) {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
                 () -> Settings.load(SettingSource.of(Map.of(name, raw))));
