@@ -3,6 +3,7 @@ package dev.numbers;
 import java.lang.management.ManagementFactory;
 import java.lang.management.RuntimeMXBean;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -20,10 +21,11 @@ import java.util.concurrent.TimeUnit;
  * {@code P} ms is gone about {@code P} ms after it, and the factor of two allows for a busier core. Being wrong costs a
  * request that in fact arrived after the pause at most that pause from its budget.
  *
- * <p>Pauses come from the platform's {@code com.sun.management.GarbageCollectorMXBean}s, those of stop-the-world
- * collections only: a bean whose name says it reports concurrent cycles ({@code "ZGC Cycles"},
- * {@code "Shenandoah Cycles"}, {@code "G1 Concurrent GC"}) is left out; the pauses of those collectors have beans of
- * their own. Cost on the request path: one read of each collector's count (~75 ns each on this machine). The first
+ * <p>Pauses come from the platform's {@code com.sun.management.GarbageCollectorMXBean}s, those that time pauses: a
+ * bean whose name says it times concurrent cycles ({@code "ZGC Cycles"}, {@code "ZGC Major Cycles"},
+ * {@code "Shenandoah Cycles"}) is left out, as those collectors time their pauses in beans of their own
+ * ({@code "ZGC Pauses"}, …). G1's {@code "G1 Concurrent GC"} (JDK 20 on) stays: it times the Remark and Cleanup
+ * pauses. Cost on the request path: one read of each collector's count (~75 ns each on this machine). The first
  * request to find a count moved reads that collector's last pause (~7 µs, once per collection) under this object's
  * lock, which its racers wait for instead of deciding on the old pause.
  *
@@ -58,6 +60,7 @@ final class ArrivalClock {
     }
 
     private static final ArrivalClock ENTRY = new ArrivalClock(null);
+    private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final PauseSource source;
     /** Sum of the counts last looked at under the lock; a request that reads another sum takes the lock to look. */
@@ -91,7 +94,7 @@ final class ArrivalClock {
         List<com.sun.management.GarbageCollectorMXBean> beans;
         try {
             beans = ManagementFactory.getPlatformMXBeans(com.sun.management.GarbageCollectorMXBean.class).stream()
-                    .filter(bean -> !bean.getName().contains("Cycles") && !bean.getName().contains("Concurrent"))
+                    .filter(bean -> !bean.getName().contains("Cycles"))
                     .toList();
         } catch (RuntimeException | LinkageError e) {
             return ENTRY;
@@ -157,13 +160,17 @@ final class ArrivalClock {
                 offsetMillis = Math.min(offsetMillis, uptime - pause.endMillis());
             }
         }
+        seen.sort(Comparator.comparingLong(Pause::endMillis));
         long[] latest = pauseNanos;
         for (Pause pause : seen) {
             long end = nanos - TimeUnit.MILLISECONDS.toNanos(uptime - offsetMillis - pause.endMillis());
             long start = end - TimeUnit.MILLISECONDS.toNanos(pause.endMillis() - pause.startMillis());
-            if (end > latest[1] || end == latest[1] && start < latest[0]) {
-                latest = new long[] {start, end};
+            if (end <= latest[1]) {
+                continue;
             }
+            // Two collectors in one stop (Serial's young collection failing into a full one) report back-to-back
+            // pauses: within the beans' millisecond, the later extends the earlier.
+            latest = start - latest[1] <= MILLI ? new long[] {latest[0], end} : new long[] {start, end};
         }
         pauseNanos = latest;
         known = sum;
