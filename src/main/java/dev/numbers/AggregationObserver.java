@@ -31,6 +31,15 @@ public interface AggregationObserver {
     }
 
     /**
+     * A request entered just after a stop-the-world GC pause, and its budget counts from before its entry
+     * ({@link ArrivalClock}).
+     *
+     * @param by how much earlier than its entry it is taken to have arrived
+     */
+    default void arrivalBackdated(Duration by) {
+    }
+
+    /**
      * An answer's body was handed to the container after the budget.
      *
      * @param overshoot how much later than the budget

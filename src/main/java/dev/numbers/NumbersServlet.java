@@ -72,14 +72,18 @@ public final class NumbersServlet extends HttpServlet {
             service.observer().requestFinished(RequestResult.SHED, since(arrivalNanos));
             return;
         }
+        // The budget counts from when the request may have arrived: earlier than its entry if it queued during a
+        // stop-the-world pause (ArrivalClock). Refusals above answer at once and count from entry.
+        long assumedArrivalNanos = arrivals.arrivalNanos(arrivalNanos);
+        if (assumedArrivalNanos != arrivalNanos) {
+            service.observer().arrivalBackdated(Duration.ofNanos(arrivalNanos - assumedArrivalNanos));
+        }
         Runnable release = releaseOnce(limiter);
         try {
             AsyncContext async = request.startAsync(request, response);
-            // The budget counts from when the request may have arrived: earlier than its entry if it queued during
-            // a stop-the-world pause (ArrivalClock). Refusals above answer at once and count from entry.
             Aggregation.builder()
                     .id(ids.incrementAndGet())
-                    .arrivalNanos(arrivals.arrivalNanos(arrivalNanos))
+                    .arrivalNanos(assumedArrivalNanos)
                     .settings(settings)
                     .exchange(async, response, headOnly)
                     .client(service.client().httpClient())

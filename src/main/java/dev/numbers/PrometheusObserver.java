@@ -56,6 +56,8 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     private final Histogram requestDuration;
     private final Histogram upstreamDuration;
     private final Counter lateAnswers;
+    private final Counter backdated;
+    private final Counter backdatedSeconds;
     private final Counter undelivered;
 
     private PrometheusObserver(PrometheusRegistry registry, Settings settings, IntSupplier inFlight,
@@ -105,6 +107,18 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
         lateAnswers = Counter.builder()
                 .name("numbers_late_answers_total")
                 .help("Answers whose body was handed to the container after the budget; should stay 0")
+                .withoutExemplars()
+                .register(registry);
+        backdated = Counter.builder()
+                .name("numbers_arrivals_backdated_total")
+                .help("Aggregations that entered just after a stop-the-world GC pause and count their budget from "
+                        + "when they may have arrived, during it")
+                .withoutExemplars()
+                .register(registry);
+        backdatedSeconds = Counter.builder()
+                .name("numbers_arrivals_backdated_seconds_total")
+                .unit(Unit.SECONDS)
+                .help("The time those aggregations' arrivals were moved back by, summed")
                 .withoutExemplars()
                 .register(registry);
         undelivered = Counter.builder()
@@ -161,6 +175,12 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     @Override
     public void lateAnswer(Duration overshoot) {
         lateAnswers.inc();
+    }
+
+    @Override
+    public void arrivalBackdated(Duration by) {
+        backdated.inc();
+        backdatedSeconds.inc(seconds(by));
     }
 
     @Override
