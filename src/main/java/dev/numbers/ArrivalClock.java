@@ -75,10 +75,12 @@ final class ArrivalClock {
     private ArrivalClock(PauseSource source) {
         this.source = source;
         this.counts = new long[source == null ? 0 : source.collectors()];
+        long sum = 0;
         for (int i = 0; i < counts.length; i++) {
             counts[i] = source.count(i);
+            sum += counts[i];
         }
-        this.known = total();
+        this.known = sum; // of the very counts kept: a collection in between is noticed by the first request
     }
 
     /** @return a clock that takes every request's entry as its arrival */
@@ -124,7 +126,7 @@ final class ArrivalClock {
     }
 
     /** The estimate itself: the whole pause when entering at its end, nothing from twice its length after. */
-    static long arrival(long entryNanos, long pauseStartNanos, long pauseEndNanos) {
+    private static long arrival(long entryNanos, long pauseStartNanos, long pauseEndNanos) {
         long length = pauseEndNanos - pauseStartNanos;
         long waited = length - Math.max(0, entryNanos - pauseEndNanos) / 2;
         return waited > 0 ? entryNanos - waited : entryNanos;
