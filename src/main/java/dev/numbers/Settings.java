@@ -27,7 +27,9 @@ import java.util.function.Function;
  * @param allowedNetworks         CIDR blocks exempt from the private-address refusal
  * @param minInFlight             the floor of the adaptive in-flight limit ({@link InFlightLimiter})
  * @param maxInFlight             aggregations at once, the ceiling of the adaptive limit; beyond it, a fast {@code 503}
- * @param connectTimeout          TCP (and TLS) connect timeout towards an upstream
+ * @param connectTimeout          TCP (and TLS) connect timeout towards an upstream; longer than the budget on purpose:
+ *                                a fetch is bounded by the budget anyway, and a connection that completes after its
+ *                                fetch was given up joins the pool instead of being thrown away
  * @param maxConnectionsPerHost   connection pool size per upstream origin
  * @param maxQueuedPerHost        requests waiting for a connection per upstream origin
  * @param maxRedirects            redirect hops followed per upstream
@@ -147,7 +149,7 @@ public record Settings(
                 read(source, ALLOWED_NETWORKS, "", SettingValues::list),
                 read(source, MIN_IN_FLIGHT, "16", v -> SettingValues.integer(MIN_IN_FLIGHT, v)),
                 read(source, MAX_IN_FLIGHT, "512", v -> SettingValues.integer(MAX_IN_FLIGHT, v)),
-                read(source, CONNECT_TIMEOUT, "500ms", v -> SettingValues.duration(CONNECT_TIMEOUT, v)),
+                read(source, CONNECT_TIMEOUT, "2s", v -> SettingValues.duration(CONNECT_TIMEOUT, v)),
                 read(source, MAX_CONNECTIONS_PER_HOST, "2048", v -> SettingValues.integer(MAX_CONNECTIONS_PER_HOST, v)),
                 read(source, MAX_QUEUED_PER_HOST, "4096", v -> SettingValues.integer(MAX_QUEUED_PER_HOST, v)),
                 read(source, MAX_REDIRECTS, "4", v -> SettingValues.integer(MAX_REDIRECTS, v)),

@@ -26,6 +26,7 @@ class SettingsTest {
         assertEquals("/health", s.healthPath());
         assertEquals(16, s.minInFlight());
         assertEquals(512, s.maxInFlight());
+        assertEquals(Duration.ofSeconds(2), s.connectTimeout());
         assertTrue(s.pauseAwareArrival());
         assertFalse(Settings.load(SettingSource.of(Map.of(Settings.PAUSE_AWARE_ARRIVAL, "false"))).pauseAwareArrival());
     }
