@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A socket-level upstream on 127.0.0.1 for what a well-behaved HTTP server cannot do: reset connections, send
@@ -26,18 +27,42 @@ final class RawUpstream implements AutoCloseable {
     private final ServerSocket server;
     private final Script script;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
     private final Thread acceptor;
 
-    private RawUpstream(Script script) throws IOException {
-        this.server = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
+    private RawUpstream(Script script, int backlog) throws IOException {
+        this.server = new ServerSocket(0, backlog, InetAddress.getLoopbackAddress());
         this.script = script;
         this.acceptor = new Thread(this::accept, "raw-upstream-" + server.getLocalPort());
         this.acceptor.setDaemon(true);
-        this.acceptor.start();
     }
 
     static RawUpstream start(Script script) throws IOException {
-        return new RawUpstream(script);
+        RawUpstream upstream = new RawUpstream(script, 256);
+        upstream.acceptor.start();
+        return upstream;
+    }
+
+    /**
+     * An upstream that listens with a backlog of one and accepts nothing until {@link #startAccepting()}: once its
+     * accept queue is full, the kernel drops new connection attempts (their SYN), and the client sends its SYN
+     * again only after its retransmission timeout, one second on Linux.
+     */
+    static RawUpstream startNotAccepting(Script script) throws IOException {
+        return new RawUpstream(script, 1);
+    }
+
+    void startAccepting() {
+        acceptor.start();
+    }
+
+    /** Connections accepted so far. */
+    int accepted() {
+        return accepted.get();
+    }
+
+    int port() {
+        return server.getLocalPort();
     }
 
     String url(String path) {
@@ -48,6 +73,7 @@ final class RawUpstream implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
+                accepted.incrementAndGet();
                 open.add(socket);
                 Thread worker = new Thread(() -> serve(socket), "raw-upstream-conn");
                 worker.setDaemon(true);
@@ -70,14 +96,22 @@ final class RawUpstream implements AutoCloseable {
     }
 
     private static void readHead(InputStream in) throws IOException {
+        if (!readHeadOrEnd(in)) {
+            throw new IOException("closed before the request head ended");
+        }
+    }
+
+    /** Reads a request head; false when the connection ends before one begins or ends. */
+    private static boolean readHeadOrEnd(InputStream in) throws IOException {
         int state = 0;
         while (state < 4) {
             int b = in.read();
             if (b < 0) {
-                throw new IOException("closed before the request head ended");
+                return false;
             }
             state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
         }
+        return true;
     }
 
     // ---- scripts ----
@@ -87,6 +121,20 @@ final class RawUpstream implements AutoCloseable {
         return (socket, out) -> {
             socket.setSoLinger(true, 0);
             socket.close();
+        };
+    }
+
+    /** Answers every request on the connection with {@code body} as JSON, keeping the connection open. */
+    static Script keepAlive(String body) {
+        return (socket, out) -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            InputStream in = socket.getInputStream();
+            do {
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.write(bytes);
+                out.flush();
+            } while (readHeadOrEnd(in));
         };
     }
 
