@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.AbstractResponseListener;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpResponseException;
@@ -45,6 +46,15 @@ final class UpstreamFetch extends AbstractResponseListener {
      */
     static final int PARSE_IN_PLACE_BYTES = NumbersBodyParser.DECODE_AT_ONCE_BYTES;
 
+    /** The stages of a request on its way into Jetty's destination queue (see {@link #abandon}). */
+    private static final int NEW = 0;
+    private static final int SENDING = 1;
+    private static final int QUEUED = 2;
+    /** Abandoned before {@link #send}: it is never sent. */
+    private static final int DROPPED = 3;
+    /** Abandoned while {@link #send} was queueing it: {@link #queued()} aborts it once it is in the queue. */
+    private static final int ABORT_WHEN_QUEUED = 4;
+
     private final Aggregation aggregation;
     private final URI uri;
     private final long maxBodyBytes;
@@ -55,6 +65,13 @@ final class UpstreamFetch extends AbstractResponseListener {
     private long sentNanos;
     /** Set on the thread that writes the request to a connection, i.e. once it has left the destination's queue. */
     private volatile boolean sent;
+    /**
+     * Where the request is on its way into Jetty's destination queue, for {@link #abandon}: {@link #NEW},
+     * {@link #SENDING}, {@link #QUEUED}, or abandoned before it was queued ({@link #DROPPED}, {@link #ABORT_WHEN_QUEUED}).
+     */
+    private final AtomicInteger stage = new AtomicInteger(NEW);
+    /** Written before the stage moves to {@link #ABORT_WHEN_QUEUED}, read after. */
+    private volatile Throwable abandonCause;
     private long received;
     /** Bytes reserved in {@link #memory} for this body; returned when the fetch settles. */
     private long reserved;
@@ -102,9 +119,24 @@ final class UpstreamFetch extends AbstractResponseListener {
      */
     void send(long timeoutMillis) {
         sentNanos = System.nanoTime();
-        request.onRequestBegin(r -> sent = true)
+        if (!stage.compareAndSet(NEW, SENDING)) {
+            // The answer left while the fan-out was still sending, and abandoned this one first: it is never sent,
+            // and settles here, once, as left out.
+            aggregation.trace(uri, "abandoned before it was sent");
+            aggregation.settle(this, UpstreamOutcome.LATE, null);
+            return;
+        }
+        request.onRequestQueued(r -> queued())
+                .onRequestBegin(r -> sent = true)
                 .timeout(Math.max(1, timeoutMillis), TimeUnit.MILLISECONDS)
                 .send(this);
+    }
+
+    /** Jetty has put the request's exchange in its destination's queue (on the thread that called {@link #send}). */
+    private void queued() {
+        if (!stage.compareAndSet(SENDING, QUEUED) && stage.compareAndSet(ABORT_WHEN_QUEUED, QUEUED)) {
+            request.abort(abandonCause);
+        }
     }
 
     /**
@@ -112,10 +144,34 @@ final class UpstreamFetch extends AbstractResponseListener {
      * aborted at once (that costs nothing); one already sent is left to finish within its total timeout, so that its
      * kept-alive connection goes back to the pool instead of being closed, which aborting an HTTP/1.1 exchange in
      * the middle must do. Its result, if any, is ignored. See {@code numbers.abandonGrace}.
+     *
+     * <p>Jetty loses an abort that comes before the request's exchange is in the destination's queue: the request is
+     * marked aborted, the exchange is queued anyway, and if the destination never gets a connection (a refused
+     * address, an upstream that refuses connections) nothing takes it out again — Jetty's own failure and timeout
+     * aborts find the request already aborted and do nothing. The exchange, this fetch and its aggregation then stayed
+     * in memory for good, with the destination (found with thousands of refused origins, see {@code NoLeakTest}). So
+     * a request not yet sent is never sent, and one being queued is aborted by {@link #queued()} once it is.
      */
     void abandon(Throwable cause, boolean keepSentRequests) {
-        if (!keepSentRequests || !sent) {
-            request.abort(cause);
+        if (keepSentRequests && sent) {
+            return;
+        }
+        abandonCause = cause;
+        while (true) {
+            int current = stage.get();
+            if (current == NEW && stage.compareAndSet(NEW, DROPPED)) {
+                return;
+            }
+            if (current == SENDING && stage.compareAndSet(SENDING, ABORT_WHEN_QUEUED)) {
+                return;
+            }
+            if (current == QUEUED) {
+                request.abort(cause);
+                return;
+            }
+            if (current == DROPPED || current == ABORT_WHEN_QUEUED) {
+                return; // abandoned already
+            }
         }
     }
 
