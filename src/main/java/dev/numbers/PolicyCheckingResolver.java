@@ -87,6 +87,28 @@ public final class PolicyCheckingResolver implements SocketAddressResolver {
         }
     }
 
+    /**
+     * Judges a host that is, or claims to be, an IP literal, as {@link #resolve} would, without the HTTP client: a
+     * refused literal then costs no destination (callers choose the origins, and the client keeps state per origin).
+     *
+     * @param host a URI's host, IPv6 literals in brackets
+     * @return the refusal, or {@code null} when the host is a name to resolve or a permitted literal
+     */
+    AddressRefusedException refusalOfLiteral(String host) {
+        if (host == null || host.isEmpty()
+                || !(host.charAt(0) == '[' || host.indexOf(':') >= 0 || looksLikeIPv4(host))) {
+            return null;
+        }
+        // Literals are judged synchronously, so the promise has completed when resolve returns.
+        AddressRefusedException[] refusal = new AddressRefusedException[1];
+        resolve(host, 0, Map.of(), Promise.from(addresses -> { }, failure -> {
+            if (failure instanceof AddressRefusedException refused) {
+                refusal[0] = refused;
+            }
+        }));
+        return refusal[0];
+    }
+
     @Override
     public String toString() {
         return "PolicyCheckingResolver[" + policy + ", delegate=" + delegate + "]";

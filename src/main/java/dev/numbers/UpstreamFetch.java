@@ -61,6 +61,8 @@ final class UpstreamFetch extends AbstractResponseListener {
     private final BodyMemory memory;
     private final NumbersBodyParser parser;
     private final Request request;
+    /** The address policy's refusal of this URL's host, when it is an IP literal judged before sending; else null. */
+    private final AddressRefusedException refusedLiteral;
     private final Executor executor;
     private long sentNanos;
     /** Set on the thread that writes the request to a connection, i.e. once it has left the destination's queue. */
@@ -89,6 +91,8 @@ final class UpstreamFetch extends AbstractResponseListener {
         HttpField host = hostField(uri);
         this.executor = client.getExecutor();
         this.request = client.newRequest(uri).method(HttpMethod.GET).headers(headers -> headers.put(host));
+        this.refusedLiteral = client.getSocketAddressResolver() instanceof PolicyCheckingResolver policy
+                ? policy.refusalOfLiteral(uri.getHost()) : null;
     }
 
     /**
@@ -124,6 +128,13 @@ final class UpstreamFetch extends AbstractResponseListener {
             // and settles here, once, as left out.
             aggregation.trace(uri, "abandoned before it was sent");
             aggregation.settle(this, UpstreamOutcome.LATE, null);
+            return;
+        }
+        if (refusedLiteral != null) {
+            // An IP literal the address policy refuses fails here, as the resolver would fail it, but without
+            // becoming one of the client's destinations (see NoLeakTest).
+            aggregation.trace(uri, "refused: " + refusedLiteral.getMessage());
+            aggregation.settle(this, UpstreamOutcome.REFUSED, null);
             return;
         }
         request.onRequestQueued(r -> queued())

@@ -89,28 +89,50 @@ class NoLeakTest {
     @Test
     void originsThatCallersNameAreForgottenOnceIdle() throws Exception {
         // Jetty's client keeps a destination (queue, connection pool) per origin, and callers choose the origins.
-        // Before the fix, ~3 000 requests naming 64 distinct refused origins each filled a 256 MB heap: destinations
-        // were never dropped, and each kept the exchange of a fetch abandoned before Jetty had queued it (see
-        // UpstreamFetch.abandon), with its aggregation. 50 requests here, 50 at once, name 3 200 origins on private
-        // addresses, refused without any network; answers leave at the deadline while the fan-out is still sending.
+        // Before the fix, ~3 000 requests naming 64 distinct origins each filled a 256 MB heap: destinations were
+        // never dropped, and each kept the exchange of a fetch abandoned before Jetty had queued it (see
+        // UpstreamFetch.abandon), with its aggregation. 50 requests here, 50 at once, name 3 200 loopback origins
+        // (127.0.i.j) on a closed port: each connect is refused at once.
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        for (HttpResponse<String> answer : sendAll(distinctOrigins(i -> "http://127.0." + (i + 1) + ".", ":" + closedPort))) {
+            assertEquals("{\"numbers\":[]}", answer.body());
+        }
+        NumbersService running = service.service();
+        awaitTrue(() -> destinations(running, "127.0.") == 0, "destinations of the refused origins are still kept");
+    }
+
+    @Test
+    void ipLiteralsThePolicyRefusesNeverBecomeDestinations() throws Exception {
+        // Refused before the client sees them: 640 origins on private addresses leave no destination even for the
+        // second that an idle one is kept.
+        List<List<String>> requests = distinctOrigins(i -> "http://10.0." + i + ".", ":1000").subList(0, 10);
+        for (HttpResponse<String> answer : sendAll(requests)) {
+            assertEquals("{\"numbers\":[]}", answer.body());
+        }
+        assertEquals(0, destinations(service.service(), "10.0."), "destinations made for refused literals");
+    }
+
+    /** 50 requests of 64 URLs each, {@code prefix(i) + j + suffix + "/"}: 3 200 distinct origins. */
+    private static List<List<String>> distinctOrigins(java.util.function.IntFunction<String> prefix, String suffix) {
         List<List<String>> requests = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             List<String> urls = new ArrayList<>();
             for (int j = 0; j < 64; j++) {
-                urls.add("http://10.0." + i + "." + j + ":" + (1_000 + j) + "/");
+                urls.add(prefix.apply(i) + j + suffix + "/");
             }
             requests.add(urls);
         }
-        for (HttpResponse<String> answer : sendAll(requests)) {
-            assertEquals("{\"numbers\":[]}", answer.body());
-        }
-        NumbersService running = service.service();
-        awaitTrue(() -> namedDestinations(running) == 0, "destinations of the refused origins are still kept");
+        return requests;
     }
 
-    private static long namedDestinations(NumbersService running) {
+    /** Destinations whose host starts with {@code prefix}, other than 127.0.0.* (the fixtures' upstreams). */
+    private static long destinations(NumbersService running, String prefix) {
         return running.client().httpClient().getDestinations().stream()
-                .filter(d -> d.getOrigin().getAddress().getHost().startsWith("10.0."))
+                .map(d -> d.getOrigin().getAddress().getHost())
+                .filter(host -> host.startsWith(prefix) && !host.startsWith("127.0.0."))
                 .count();
     }
 
