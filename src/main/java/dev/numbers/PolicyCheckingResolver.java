@@ -77,8 +77,7 @@ public final class PolicyCheckingResolver implements SocketAddressResolver {
             promise.failed(new UnknownHostException("No host"));
             return;
         }
-        // Jetty brackets IPv6 literals ("[::1]"); a bare colon can only be an IPv6 literal too.
-        if (host.charAt(0) == '[' || host.indexOf(':') >= 0) {
+        if (looksLikeIPv6(host)) {
             resolveIPv6Literal(host, port, promise);
         } else if (looksLikeIPv4(host)) {
             resolveIPv4Literal(host, port, promise);
@@ -95,8 +94,7 @@ public final class PolicyCheckingResolver implements SocketAddressResolver {
      * @return the refusal, or {@code null} when the host is a name to resolve or a permitted literal
      */
     AddressRefusedException refusalOfLiteral(String host) {
-        if (host == null || host.isEmpty()
-                || !(host.charAt(0) == '[' || host.indexOf(':') >= 0 || looksLikeIPv4(host))) {
+        if (host == null || host.isEmpty() || !(looksLikeIPv6(host) || looksLikeIPv4(host))) {
             return null;
         }
         // Literals are judged synchronously, so the promise has completed when resolve returns.
@@ -162,6 +160,11 @@ public final class PolicyCheckingResolver implements SocketAddressResolver {
     private static void refuse(AddressRefusedException refusal, Promise<List<InetSocketAddress>> promise) {
         LOG.log(System.Logger.Level.DEBUG, refusal::getMessage);
         promise.failed(refusal);
+    }
+
+    /** Jetty brackets IPv6 literals ("[::1]"); a bare colon can only be an IPv6 literal too. */
+    private static boolean looksLikeIPv6(String host) {
+        return host.charAt(0) == '[' || host.indexOf(':') >= 0;
     }
 
     /**
