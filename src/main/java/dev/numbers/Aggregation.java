@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -112,8 +111,8 @@ final class Aggregation implements AsyncListener {
         this.writer = AnswerWriter.register(b.response);
         this.margin = b.margin;
         this.limiter = b.limiter;
-        this.scheduler = b.client.getScheduler();
-        this.executor = b.client.getExecutor();
+        this.scheduler = b.client.httpClient().getScheduler();
+        this.executor = b.client.httpClient().getExecutor();
         NumbersBodyParser parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
         this.fetches = b.urls.stream()
                 .map(uri -> UpstreamFetch.prepare(this, b.client, uri, settings.maxBodyBytes(), b.bodies, parser))
@@ -378,7 +377,7 @@ final class Aggregation implements AsyncListener {
         private AsyncContext async;
         private HttpServletResponse response;
         private boolean headOnly;
-        private HttpClient client;
+        private UpstreamClient client;
         private List<URI> urls;
         private AggregationObserver observer = AggregationObserver.NONE;
         private Runnable onFinished = () -> { };
@@ -411,7 +410,7 @@ final class Aggregation implements AsyncListener {
             return this;
         }
 
-        Builder client(HttpClient client) {
+        Builder client(UpstreamClient client) {
             this.client = client;
             return this;
         }

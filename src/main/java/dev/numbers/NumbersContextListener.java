@@ -40,7 +40,8 @@ public final class NumbersContextListener implements ServletContextListener {
         PrometheusObserver observer = null;
         try {
             InFlightLimiter limiter = InFlightLimiter.between(settings.minInFlight(), settings.maxInFlight());
-            observer = PrometheusObserver.create(settings, limiter::inFlight, limiter::limit);
+            observer = PrometheusObserver.create(settings, limiter::inFlight, limiter::limit,
+                    client.origins()::destinations);
             if (!settings.metricsPath().isEmpty()) {
                 register(context, METRICS_SERVLET, new PrometheusMetricsServlet(observer.registry()),
                         Settings.METRICS_PATH, settings.metricsPath());

@@ -86,7 +86,7 @@ public final class NumbersServlet extends HttpServlet {
                     .arrivalNanos(assumedArrivalNanos)
                     .settings(settings)
                     .exchange(async, response, headOnly)
-                    .client(service.client().httpClient())
+                    .client(service.client())
                     .urls(upstreams.urls())
                     .observer(service.observer())
                     .margin(margin)

@@ -63,7 +63,7 @@ public final class PolicyCheckingResolver implements SocketAddressResolver {
      * Wraps a resolver so that only addresses the policy permits reach the HTTP client.
      *
      * @param policy   the address policy
-     * @param delegate the resolver for host names, typically Jetty's {@link SocketAddressResolver.Async}
+     * @param delegate the resolver for host names ({@link BoundedNameResolver} in the service)
      * @return the checking resolver
      */
     public static PolicyCheckingResolver of(AddressPolicy policy, SocketAddressResolver delegate) {

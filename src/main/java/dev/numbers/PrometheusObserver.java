@@ -61,7 +61,7 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     private final Counter undelivered;
 
     private PrometheusObserver(PrometheusRegistry registry, Settings settings, IntSupplier inFlight,
-            IntSupplier inFlightLimit) {
+            IntSupplier inFlightLimit, IntSupplier upstreamOrigins) {
         this.registry = registry;
         double[] buckets = buckets(settings);
 
@@ -79,7 +79,7 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
         Counter fetches = Counter.builder()
                 .name("numbers_upstream_fetches_total")
                 .help("Upstream fetches by outcome: ok, late, http_error, invalid_body, too_large, connect_error, "
-                        + "refused")
+                        + "refused, too_many_origins")
                 .labelNames("outcome")
                 .withoutExemplars()
                 .register(registry);
@@ -138,6 +138,12 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
                         + "requests beyond it get a fast 503")
                 .callback(callback -> callback.call(inFlightLimit.getAsInt()))
                 .register(registry);
+        GaugeWithCallback.builder()
+                .name("numbers_upstream_origins")
+                .help("Upstream origins the HTTP client keeps state for now (its destinations); at numbers.maxOrigins, "
+                        + "fetches to other origins are not sent (too_many_origins)")
+                .callback(callback -> callback.call(upstreamOrigins.getAsInt()))
+                .register(registry);
     }
 
     /**
@@ -146,11 +152,14 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
      * @param settings the effective settings (the budget and the cutoff's range become histogram bucket bounds)
      * @param inFlight      reads the number of aggregations in flight, for the gauge
      * @param inFlightLimit reads the in-flight limit in force, for the gauge
+     * @param upstreamOrigins reads the upstream origins the client keeps state for, for the gauge
      * @return the observer; {@link #close()} it when the web application stops
      */
-    static PrometheusObserver create(Settings settings, IntSupplier inFlight, IntSupplier inFlightLimit) {
+    static PrometheusObserver create(Settings settings, IntSupplier inFlight, IntSupplier inFlightLimit,
+            IntSupplier upstreamOrigins) {
         PrometheusRegistry registry = new PrometheusRegistry();
-        PrometheusObserver observer = new PrometheusObserver(registry, settings, inFlight, inFlightLimit);
+        PrometheusObserver observer = new PrometheusObserver(registry, settings, inFlight, inFlightLimit,
+                upstreamOrigins);
         registerJvmMetrics(registry);
         return observer;
     }

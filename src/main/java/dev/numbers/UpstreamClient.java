@@ -13,7 +13,6 @@ import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
-import org.eclipse.jetty.util.SocketAddressResolver;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -21,8 +20,9 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 /**
  * The one {@link HttpClient} a web application shares for every upstream fetch, with the threads it owns.
  *
- * <p>All of its threads (the client's pool, selector and timer) are created here and ended by {@link #stop()}, which
- * waits until they have terminated, so that undeploying leaves no thread behind (Tomcat checks this).
+ * <p>All of its threads (the client's pool, selector, timer and name lookups) are created here and ended by
+ * {@link #stop()}, which waits until they have terminated, so that undeploying leaves no thread behind (Tomcat checks
+ * this); only a lookup stuck in the system resolver may outlive that wait, on a daemon thread.
  */
 final class UpstreamClient {
 
@@ -30,8 +30,17 @@ final class UpstreamClient {
     private static final int CLIENT_THREADS = 32;
     /** How long a destination without connections or queued requests is kept (Jetty sweeps once a second). */
     static final long DESTINATION_IDLE_MILLIS = 1_000;
+    /**
+     * Name lookups made at once, on threads of their own ({@link BoundedNameResolver}). Upstreams in regular use are
+     * answered from the JDK's cache (30 s), so lookups are rare unless callers name new hosts.
+     */
+    static final int DNS_THREADS = 8;
+    /** Name lookups waiting for one of those threads; one more fails at once. */
+    static final int DNS_QUEUE = 256;
 
     private final HttpClient httpClient;
+    private final OriginLimit origins;
+    private final BoundedNameResolver names;
     private final QueuedThreadPool executor;
     private final ScheduledThreadPoolExecutor timer;
     /** The timer's threads, joined on stop: an executor counts as terminated a moment before its thread has ended. */
@@ -87,8 +96,11 @@ final class UpstreamClient {
         httpClient.setConnectTimeout(settings.connectTimeout().toMillis());
         httpClient.setAddressResolutionTimeout(settings.connectTimeout().toMillis());
         // Every connection, including each redirect hop, resolves through the address policy (SPEC, "Safety").
+        // Name lookups block a thread each, so they get threads of their own and a bounded queue: on the client's pool, a
+        // burst of names that do not resolve held every thread, and with them every deadline and answer, for minutes.
+        names = BoundedNameResolver.create(DNS_THREADS, DNS_QUEUE, scheduler, settings.connectTimeout());
         httpClient.setSocketAddressResolver(PolicyCheckingResolver.of(AddressPolicy.of(settings.allowedNetworks()),
-                new SocketAddressResolver.Async(executor, scheduler, settings.connectTimeout().toMillis())));
+                names));
         httpClient.setMaxConnectionsPerDestination(settings.maxConnectionsPerHost());
         httpClient.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerHost());
         httpClient.setFollowRedirects(true);
@@ -100,6 +112,10 @@ final class UpstreamClient {
         // OutOfMemoryError. A destination with no connection and no queued request is dropped after a second; one
         // with pooled connections is never idle in this sense, so a working upstream keeps its pool.
         httpClient.setDestinationIdleTimeout(DESTINATION_IDLE_MILLIS);
+        // Dropping idle destinations does not bound how many exist while their requests wait for a lookup or a
+        // connection: names that do not resolve and addresses that do not answer are not refused up front. So the
+        // origins themselves are bounded.
+        origins = OriginLimit.install(httpClient, settings.maxOrigins());
         httpClient.setMaxResponseHeadersSize(16 * 1024);
         // Upstreams of different callers must not share state through cookies.
         httpClient.setHttpCookieStore(new HttpCookieStore.Empty());
@@ -149,6 +165,7 @@ final class UpstreamClient {
         try {
             httpClient.stop();
         } finally {
+            names.stop(STOP_WAIT_MILLIS);
             timer.shutdownNow();
             timer.awaitTermination(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
             for (Thread t : timerThreads) {
@@ -161,6 +178,10 @@ final class UpstreamClient {
         return httpClient;
     }
 
+    OriginLimit origins() {
+        return origins;
+    }
+
     boolean isRunning() {
         return httpClient.isRunning();
     }
@@ -168,6 +189,7 @@ final class UpstreamClient {
     String describe() {
         return "client maxConnectionsPerDestination=" + httpClient.getMaxConnectionsPerDestination()
                 + " maxRequestsQueuedPerDestination=" + httpClient.getMaxRequestsQueuedPerDestination()
-                + " maxRedirects=" + httpClient.getMaxRedirects() + " threads=" + executor.getMaxThreads();
+                + " maxRedirects=" + httpClient.getMaxRedirects() + " threads=" + executor.getMaxThreads()
+                + " resolver=" + names;
     }
 }

@@ -17,7 +17,12 @@ public enum UpstreamOutcome {
     /** Connection refused or reset, DNS failure, TLS failure, malformed HTTP. */
     CONNECT_ERROR,
     /** The address policy refused every address of the host. */
-    REFUSED;
+    REFUSED,
+    /**
+     * Not sent: the client already keeps state for {@code numbers.maxOrigins} upstream origins and this one is not
+     * among them ({@link OriginLimit}).
+     */
+    TOO_MANY_ORIGINS;
 
     /** @return the lower-case label used in logs and metrics, e.g. {@code http_error} */
     public String label() {

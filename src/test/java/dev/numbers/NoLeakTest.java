@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.Destination;
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +29,7 @@ class NoLeakTest {
 
     private static final int REQUESTS = 2_000;
     private static final int CONCURRENCY = 50;
+    private static final String FETCHES = "numbers_upstream_fetches_total";
 
     private FakeUpstream upstream;
     private RawUpstream reset;
@@ -115,6 +118,70 @@ class NoLeakTest {
         assertEquals(0, destinations(service.service(), "10.0."), "destinations made for refused literals");
     }
 
+    @Test
+    void originsBeyondTheLimitAreNotSentWhileUpstreamsInUseGoOn() throws Exception {
+        // 50 requests, 50 at once, each naming the upstream in use and 63 loopback origins on a closed port: 3 150
+        // origins the client would keep a destination for while connecting and for a second after. With the limit at
+        // 64 the client never holds more than 64 destinations plus one per request being sent at that moment (the
+        // check and the creation are not atomic, see OriginLimit); the upstream in use keeps its pooled connection,
+        // hence its destination, and answers every request.
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (NumbersServer limited = NumbersServer.start(java.util.Map.of(Settings.MAX_ORIGINS, "64",
+                Settings.MIN_IN_FLIGHT, "512", Settings.MAX_IN_FLIGHT, "512"))) {
+            assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok")).body());
+            OriginLimit origins = limited.service().client().origins();
+            AtomicInteger most = new AtomicInteger();
+            AtomicBoolean sending = new AtomicBoolean(true);
+            Thread watcher = new Thread(() -> {
+                while (sending.get()) {
+                    most.accumulateAndGet(origins.destinations(), Math::max);
+                    Thread.onSpinWait();
+                }
+            }, "destination-watcher");
+            watcher.start();
+            Scrape before = Scrape.of(limited);
+            List<List<String>> requests = distinctOrigins(i -> "http://127.0." + (i + 1) + ".", ":" + closedPort);
+            requests.forEach(urls -> urls.set(0, upstream.url("/ok")));
+            try {
+                for (HttpResponse<String> answer : sendAll(limited, requests, Duration.ofSeconds(10))) {
+                    assertEquals("{\"numbers\":[1,2,3]}", answer.body());
+                }
+            } finally {
+                sending.set(false);
+                watcher.join();
+            }
+            // Metrics are recorded as each aggregation ends, which may be just after its answer has left.
+            Scrape after = Scrape.await(limited, s -> s.delta(before, FETCHES, "outcome", "ok") >= 50);
+            double notSent = after.delta(before, FETCHES, "outcome", "too_many_origins");
+            assertTrue(notSent > 0, "no fetch was refused for the origin limit");
+            assertTrue(most.get() <= 64 + CONCURRENCY, most.get() + " destinations with the limit at 64");
+            assertEquals(50, after.delta(before, FETCHES, "outcome", "ok"), "fetches of /ok");
+            double gauge = after.value("numbers_upstream_origins");
+            assertTrue(gauge >= 1 && gauge <= 64 + CONCURRENCY, "numbers_upstream_origins " + gauge);
+            System.out.printf("NoLeakTest: origin limit 64, at most %d destinations, %.0f fetches not sent%n",
+                    most.get(), notSent);
+        }
+    }
+
+    @Test
+    void namesThatDoNotResolveCannotHoldUpAnswers() throws Exception {
+        // 50 requests, 50 at once, each naming the upstream in use and 63 host names that cannot resolve (.invalid,
+        // RFC 6761). Before the fix the lookups ran on the client's pool: with a system resolver slow under such a
+        // burst they held every pool thread, the deadline tasks and answers queued behind them, and the service
+        // answered nothing but 503 for minutes. Whatever the machine's DNS does with these names, every answer must
+        // come within the budget and a generous slack, with the numbers of the upstream that did answer.
+        List<List<String>> requests = distinctOrigins(i -> "http://n" + i + "-", ".invalid");
+        requests.forEach(urls -> urls.set(0, upstream.url("/ok")));
+        for (HttpResponse<String> answer : sendAll(service, requests, Duration.ofSeconds(3))) {
+            assertEquals("{\"numbers\":[1,2,3]}", answer.body());
+        }
+        assertEquals("{\"numbers\":[1,2,3]}", service.get(upstream.url("/ok")).body());
+        assertEquals(0, service.service().limiter().inFlight(), "aggregations still in flight");
+    }
+
     /** 50 requests of 64 URLs each, {@code prefix(i) + j + suffix + "/"}: 3 200 distinct origins. */
     private static List<List<String>> distinctOrigins(java.util.function.IntFunction<String> prefix, String suffix) {
         List<List<String>> requests = new ArrayList<>();
@@ -160,12 +227,21 @@ class NoLeakTest {
 
     /** Sends one request per list of URLs, {@value #CONCURRENCY} at a time, and returns the answers in order. */
     private List<HttpResponse<String>> sendAll(List<List<String>> requests) throws Exception {
+        return sendAll(service, requests, Duration.ofSeconds(10));
+    }
+
+    /**
+     * Sends one request per list of URLs to {@code target}, {@value #CONCURRENCY} at a time, each failing the test
+     * unless answered within {@code timeout}, and returns the answers in order.
+     */
+    private static List<HttpResponse<String>> sendAll(NumbersServer target, List<List<String>> requests,
+            Duration timeout) throws Exception {
         Semaphore window = new Semaphore(CONCURRENCY);
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         for (List<String> urls : requests) {
             window.acquire();
-            answers.add(service.client().sendAsync(HttpRequest.newBuilder(service.numbersUri(urls))
-                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString())
+            answers.add(target.client().sendAsync(HttpRequest.newBuilder(target.numbersUri(urls))
+                            .timeout(timeout).build(), HttpResponse.BodyHandlers.ofString())
                     .whenComplete((r, x) -> window.release()));
         }
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);

@@ -1,0 +1,192 @@
+package dev.numbers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The resolver's bounds, with a lookup the test controls (names are never sent to DNS): lookups run on its own
+ * threads, a full queue fails at once, a timeout counts from the request whether the lookup has started or not, a
+ * lookup that timed out waiting is never made, and each promise completes exactly once.
+ */
+class BoundedNameResolverTest {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("resolver-test-timer", true);
+    /** Released to let blocked lookups return. */
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final Queue<String> lookedUp = new ConcurrentLinkedQueue<>();
+    private final Queue<Thread> lookupThreads = new ConcurrentLinkedQueue<>();
+    private BoundedNameResolver resolver;
+
+    @BeforeEach
+    void start() throws Exception {
+        scheduler.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        release.countDown();
+        if (resolver != null) {
+            resolver.stop(5_000);
+        }
+        scheduler.stop();
+    }
+
+    /** A lookup that records the name and its thread, and blocks names starting with "slow" until released. */
+    private InetAddress[] lookUp(String host) throws UnknownHostException {
+        lookedUp.add(host);
+        lookupThreads.add(Thread.currentThread());
+        if (host.startsWith("slow")) {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (host.endsWith(".invalid")) {
+            throw new UnknownHostException(host);
+        }
+        return new InetAddress[] {LOOPBACK};
+    }
+
+    private BoundedNameResolver resolver(int threads, int maxQueued, Duration timeout) {
+        resolver = BoundedNameResolver.create(this::lookUp, threads, maxQueued, scheduler, timeout);
+        return resolver;
+    }
+
+    /** A resolution's outcome, counting how often its promise was completed. */
+    private static final class Outcome implements Promise<List<InetSocketAddress>> {
+        final CompletableFuture<List<InetSocketAddress>> result = new CompletableFuture<>();
+        final AtomicInteger completions = new AtomicInteger();
+
+        @Override
+        public void succeeded(List<InetSocketAddress> addresses) {
+            completions.incrementAndGet();
+            result.complete(addresses);
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            completions.incrementAndGet();
+            result.completeExceptionally(failure);
+        }
+
+        Throwable failure(long seconds) throws Exception {
+            try {
+                result.get(seconds, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                return e.getCause();
+            }
+            throw new AssertionError("resolved, but a failure was expected");
+        }
+    }
+
+    private Outcome resolve(String host) {
+        Outcome outcome = new Outcome();
+        resolver.resolve(host, 8080, Map.of(), outcome);
+        return outcome;
+    }
+
+    @Test
+    void resolvesOnItsOwnThreadsWithThePortGiven() throws Exception {
+        resolver(2, 4, Duration.ofSeconds(5));
+        List<InetSocketAddress> addresses = resolve("upstream.test").result.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(new InetSocketAddress(LOOPBACK, 8080)), addresses);
+        assertTrue(lookupThreads.stream().allMatch(t -> t.getName().startsWith("numbers-dns-")), lookupThreads.toString());
+        assertInstanceOf(UnknownHostException.class, resolve("nothing.invalid").failure(5));
+    }
+
+    @Test
+    void aLookupBeyondTheQueueFailsAtOnceWithoutBeingMade() throws Exception {
+        resolver(1, 2, Duration.ofSeconds(30));
+        Outcome running = resolve("slow-1.test");
+        awaitLookups(1);
+        Outcome queued1 = resolve("slow-2.test");
+        Outcome queued2 = resolve("slow-3.test");
+        long start = System.nanoTime();
+        Throwable refused = resolve("slow-4.test").failure(5);
+        assertInstanceOf(UnknownHostException.class, refused);
+        assertTrue(refused.getMessage().contains("2 name lookups are already waiting"), refused.getMessage());
+        // "At once": far sooner than the 30 s timeout, with a margin no loaded machine needs.
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the refusal waited");
+        release.countDown();
+        for (Outcome outcome : List.of(running, queued1, queued2)) {
+            outcome.result.get(5, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("slow-1.test", "slow-2.test", "slow-3.test"), List.copyOf(lookedUp));
+    }
+
+    @Test
+    void aLookupThatWaitsPastItsTimeoutFailsLeavesTheQueueAndIsNeverMade() throws Exception {
+        resolver(1, 1, Duration.ofMillis(300));
+        Outcome running = resolve("slow-1.test");
+        awaitLookups(1);
+        Outcome waiting = resolve("slow-2.test");
+        assertInstanceOf(TimeoutException.class, waiting.failure(10));
+        assertInstanceOf(TimeoutException.class, running.failure(10), "the lookup in progress times out as well");
+        // Its place in the queue is free again while the first lookup is still stuck.
+        assertEquals(0, resolver.queued());
+        Outcome next = resolve("slow-3.test");
+        release.countDown();
+        next.result.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("slow-1.test", "slow-3.test"), List.copyOf(lookedUp), "slow-2 was looked up");
+        // The stuck lookup returned after its timeout: its result is dropped, its promise completed once.
+        Thread.sleep(100);
+        assertEquals(1, running.completions.get());
+        assertEquals(1, waiting.completions.get());
+    }
+
+    @Test
+    void stoppingFailsTheWaitingLookupsAndEndsItsThreads() throws Exception {
+        resolver(1, 4, Duration.ofSeconds(30));
+        Outcome running = resolve("slow-1.test");
+        awaitLookups(1);
+        Outcome waiting = resolve("slow-2.test");
+        Thread releaser = new Thread(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            release.countDown();
+        });
+        releaser.start();
+        resolver.stop(5_000);
+        releaser.join();
+        assertInstanceOf(UnknownHostException.class, waiting.failure(5));
+        running.result.get(5, TimeUnit.SECONDS); // the lookup in progress ran to its end
+        assertEquals(List.of("slow-1.test"), List.copyOf(lookedUp));
+        assertTrue(lookupThreads.stream().noneMatch(Thread::isAlive), "a lookup thread is alive");
+        resolver = null;
+    }
+
+    private void awaitLookups(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (lookedUp.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(count, lookedUp.size(), "lookups started");
+    }
+}
