@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -111,8 +112,8 @@ final class Aggregation implements AsyncListener {
         this.writer = AnswerWriter.register(b.response);
         this.margin = b.margin;
         this.limiter = b.limiter;
-        this.scheduler = b.client.httpClient().getScheduler();
-        this.executor = b.client.httpClient().getExecutor();
+        this.scheduler = b.client.getScheduler();
+        this.executor = b.client.getExecutor();
         NumbersBodyParser parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
         this.fetches = b.urls.stream()
                 .map(uri -> UpstreamFetch.prepare(this, b.client, uri, settings.maxBodyBytes(), b.bodies, parser))
@@ -377,7 +378,7 @@ final class Aggregation implements AsyncListener {
         private AsyncContext async;
         private HttpServletResponse response;
         private boolean headOnly;
-        private UpstreamClient client;
+        private HttpClient client;
         private List<URI> urls;
         private AggregationObserver observer = AggregationObserver.NONE;
         private Runnable onFinished = () -> { };
@@ -410,7 +411,7 @@ final class Aggregation implements AsyncListener {
             return this;
         }
 
-        Builder client(UpstreamClient client) {
+        Builder client(HttpClient client) {
             this.client = client;
             return this;
         }

@@ -86,7 +86,7 @@ public final class NumbersServlet extends HttpServlet {
                     .arrivalNanos(assumedArrivalNanos)
                     .settings(settings)
                     .exchange(async, response, headOnly)
-                    .client(service.client())
+                    .client(service.client().httpClient())
                     .urls(upstreams.urls())
                     .observer(service.observer())
                     .margin(margin)

@@ -4,8 +4,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpClientTransport;
 import org.eclipse.jetty.client.Origin;
-import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.util.component.Container;
 
 /**
@@ -17,50 +17,46 @@ import org.eclipse.jetty.util.component.Container;
  * for a name lookup or a connection (up to the connect timeout) and a second after (see {@link UpstreamClient}). A
  * caller naming thousands of distinct host names that do not resolve, or permitted addresses that do not answer,
  * therefore made the client hold tens of thousands of destinations and spend seconds per request on that list
- * (measured: README, Security). With this limit, once {@code max} destinations exist a fetch to an origin that has
- * none is not sent ({@link UpstreamOutcome#TOO_MANY_ORIGINS}); fetches to origins that have one, such as every
- * upstream in regular use (a destination with pooled connections is never dropped), go on as before.
+ * (measured: README, Security). {@link #newClient} makes a client that refuses, once {@code max} destinations exist,
+ * to create one more: the request fails with {@link TooManyOriginsException} before it is sent
+ * ({@link UpstreamOutcome#TOO_MANY_ORIGINS}). The check is where Jetty looks every destination up, so it covers
+ * redirect hops too. Requests to origins that have a destination, such as every upstream in regular use (a
+ * destination with pooled connections is never dropped), go on as before.
  *
- * <p>The count is kept by listening to the client's beans, so it is exact, including destinations created for
- * redirect hops, which are not checked here. The check and the creation are not one atomic step: fetches sent at the
- * same moment may each see the last free place, so the limit can be passed by at most the number of threads sending
- * at once. Thread-safe.
+ * <p>The count is kept by listening to the client's beans, so it is exact. The check and the creation are not one
+ * atomic step: requests sent at the same moment may each see the last free place, so the limit can be passed by at
+ * most the number of threads sending at once. Thread-safe.
  */
 final class OriginLimit implements Container.Listener {
 
-    private final HttpClient client;
     private final int max;
+    private final HttpClient client;
     private final AtomicInteger destinations = new AtomicInteger();
     /** Origins with a destination, with how many (a stale destination and its replacement may briefly overlap). */
     private final ConcurrentHashMap<Origin, Integer> origins = new ConcurrentHashMap<>();
 
-    private OriginLimit(HttpClient client, int max) {
-        this.client = client;
+    private OriginLimit(HttpClientTransport transport, int max) {
         this.max = max;
+        this.client = new LimitedHttpClient(transport, this);
     }
 
     /**
-     * Creates the limit and registers it with {@code client}, whose destinations it then counts.
+     * Creates a client over {@code transport} whose destinations this limit counts and bounds. The limit registers
+     * with the client before it is started, so it sees every destination.
      *
-     * @param client the HTTP client, before it creates any destination
-     * @param max    destinations beyond which fetches to new origins are not sent
-     * @return the limit
+     * @param transport the client's transport
+     * @param max       destinations beyond which requests to new origins fail
+     * @return the limit, whose {@link #client()} is not started
      */
-    static OriginLimit install(HttpClient client, int max) {
-        OriginLimit limit = new OriginLimit(client, max);
-        client.addEventListener(limit);
+    static OriginLimit newClient(HttpClientTransport transport, int max) {
+        OriginLimit limit = new OriginLimit(transport, max);
+        limit.client.addEventListener(limit);
         return limit;
     }
 
-    /**
-     * Whether {@code request} may be sent: its origin has a destination already, or fewer than {@code max} exist.
-     * Costs one counter read while under the limit, one map lookup at it.
-     */
-    boolean admits(Request request) {
-        if (destinations.get() < max) {
-            return true;
-        }
-        return origins.containsKey(client.getHttpClientTransport().newOrigin(request));
+    /** @return the client this limit bounds */
+    HttpClient client() {
+        return client;
     }
 
     /** @return the client's destinations now */
@@ -68,8 +64,14 @@ final class OriginLimit implements Container.Listener {
         return destinations.get();
     }
 
-    int max() {
-        return max;
+    /**
+     * Throws unless {@code origin} has a destination or fewer than {@code max} exist. Costs one counter read while
+     * under the limit, one map lookup at it.
+     */
+    void check(Origin origin) {
+        if (destinations.get() >= max && !origins.containsKey(origin)) {
+            throw new TooManyOriginsException(max, origin);
+        }
     }
 
     /** Called by the client, inside its destination map's update, when it has created a destination. */
@@ -81,12 +83,51 @@ final class OriginLimit implements Container.Listener {
         }
     }
 
-    /** Called by the client when it has dropped a destination (idle, or stopping). */
+    /**
+     * Called by the client when it has dropped a destination (idle, or replaced when stale). Stopping the client
+     * clears its destinations without this call; the count only matters while it runs.
+     */
     @Override
     public void beanRemoved(Container parent, Object child) {
         if (child instanceof Destination destination) {
             destinations.decrementAndGet();
             origins.computeIfPresent(destination.getOrigin(), (origin, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    /** Jetty's client, looking every destination up through the limit first. */
+    private static final class LimitedHttpClient extends HttpClient {
+        private final OriginLimit limit;
+
+        private LimitedHttpClient(HttpClientTransport transport, OriginLimit limit) {
+            super(transport);
+            this.limit = limit;
+        }
+
+        /**
+         * Every request, redirect hops included, finds its destination here. What this throws, Jetty's
+         * {@code HttpRequest.send} turns into the request's failure, reported to its listener.
+         */
+        @Override
+        public Destination resolveDestination(Origin origin) {
+            limit.check(origin);
+            return super.resolveDestination(origin);
+        }
+    }
+
+    /** A request not sent because its origin would have been one too many; stackless, an expected outcome. */
+    static final class TooManyOriginsException extends IllegalStateException {
+
+        private static final long serialVersionUID = 1L;
+
+        TooManyOriginsException(int max, Origin origin) {
+            super("Not sent: the client already keeps state for " + max + " upstream origins, and "
+                    + origin.asString() + " is not one of them", null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
         }
     }
 }

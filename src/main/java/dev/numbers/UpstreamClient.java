@@ -1,5 +1,6 @@
 package dev.numbers;
 
+import java.net.InetAddress;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -35,7 +36,11 @@ final class UpstreamClient {
      * answered from the JDK's cache (30 s), so lookups are rare unless callers name new hosts.
      */
     static final int DNS_THREADS = 8;
-    /** Name lookups waiting for one of those threads; one more fails at once. */
+    /**
+     * Distinct names waiting for one of those threads; one more fails at once. Resolutions of a name already being
+     * looked up wait for that lookup and take no place here (a cold pool opens hundreds of connections to one host
+     * at once, each resolving it).
+     */
     static final int DNS_QUEUE = 256;
 
     private final HttpClient httpClient;
@@ -46,8 +51,8 @@ final class UpstreamClient {
     /** The timer's threads, joined on stop: an executor counts as terminated a moment before its thread has ended. */
     private final Queue<Thread> timerThreads = new ConcurrentLinkedQueue<>();
 
-    private UpstreamClient(Settings settings) {
-        // The pool writes answers, parses large bodies, resolves names and runs the deadline tasks; upstream responses
+    private UpstreamClient(Settings settings, BoundedNameResolver.NameLookup lookup) {
+        // The pool writes answers, parses large bodies and runs the deadline tasks (names are resolved elsewhere); upstream responses
         // themselves are handled on the selector thread (see below). A few threads per core suffice, and on a small
         // machine hundreds of them only add context switches and lock convoys (measured: 256 on one core).
         executor = new QueuedThreadPool(CLIENT_THREADS, 4);
@@ -89,16 +94,18 @@ final class UpstreamClient {
         // Measured on one core (bench/switches.sh): context switches per request 18–19 → 9–10 at 600 requests/s with
         // 6 upstreams each, 11–12 → 8 at 1 000/s with 2.
         transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
-        httpClient = new HttpClient(transport);
+        // Callers choose the origins, and Jetty keeps state for each: see OriginLimit. Dropping idle destinations
+        // (below) does not bound how many exist while their requests wait for a lookup or a connection.
+        origins = OriginLimit.newClient(transport, settings.maxOrigins());
+        httpClient = origins.client();
         httpClient.setName("numbers-client");
         httpClient.setExecutor(executor);
         httpClient.setScheduler(scheduler);
         httpClient.setConnectTimeout(settings.connectTimeout().toMillis());
-        httpClient.setAddressResolutionTimeout(settings.connectTimeout().toMillis());
         // Every connection, including each redirect hop, resolves through the address policy (SPEC, "Safety").
         // Name lookups block a thread each, so they get threads of their own and a bounded queue: on the client's pool, a
         // burst of names that do not resolve held every thread, and with them every deadline and answer, for minutes.
-        names = BoundedNameResolver.create(DNS_THREADS, DNS_QUEUE, scheduler, settings.connectTimeout());
+        names = BoundedNameResolver.create(lookup, DNS_THREADS, DNS_QUEUE, scheduler, settings.connectTimeout());
         httpClient.setSocketAddressResolver(PolicyCheckingResolver.of(AddressPolicy.of(settings.allowedNetworks()),
                 names));
         httpClient.setMaxConnectionsPerDestination(settings.maxConnectionsPerHost());
@@ -112,10 +119,6 @@ final class UpstreamClient {
         // OutOfMemoryError. A destination with no connection and no queued request is dropped after a second; one
         // with pooled connections is never idle in this sense, so a working upstream keeps its pool.
         httpClient.setDestinationIdleTimeout(DESTINATION_IDLE_MILLIS);
-        // Dropping idle destinations does not bound how many exist while their requests wait for a lookup or a
-        // connection: names that do not resolve and addresses that do not answer are not refused up front. So the
-        // origins themselves are bounded.
-        origins = OriginLimit.install(httpClient, settings.maxOrigins());
         httpClient.setMaxResponseHeadersSize(16 * 1024);
         // Upstreams of different callers must not share state through cookies.
         httpClient.setHttpCookieStore(new HttpCookieStore.Empty());
@@ -150,7 +153,12 @@ final class UpstreamClient {
      * @return the client, ready to {@link #start()}
      */
     static UpstreamClient create(Settings settings) {
-        return new UpstreamClient(settings);
+        return create(settings, InetAddress::getAllByName);
+    }
+
+    /** As {@link #create(Settings)}, with the blocking name lookup given (the JDK's in the service; a test's). */
+    static UpstreamClient create(Settings settings, BoundedNameResolver.NameLookup lookup) {
+        return new UpstreamClient(settings, lookup);
     }
 
     void start() throws Exception {
@@ -165,11 +173,14 @@ final class UpstreamClient {
         try {
             httpClient.stop();
         } finally {
-            names.stop(STOP_WAIT_MILLIS);
-            timer.shutdownNow();
-            timer.awaitTermination(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-            for (Thread t : timerThreads) {
-                t.join(STOP_WAIT_MILLIS);
+            try {
+                names.stop(STOP_WAIT_MILLIS);
+            } finally {
+                timer.shutdownNow();
+                timer.awaitTermination(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                for (Thread t : timerThreads) {
+                    t.join(STOP_WAIT_MILLIS);
+                }
             }
         }
     }

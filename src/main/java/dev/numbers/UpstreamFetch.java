@@ -63,7 +63,6 @@ final class UpstreamFetch extends AbstractResponseListener {
     private final Request request;
     /** The address policy's refusal of this URL's host, when it is an IP literal judged before sending; else null. */
     private final AddressRefusedException refusedLiteral;
-    private final OriginLimit origins;
     private final Executor executor;
     private long sentNanos;
     /** Set on the thread that writes the request to a connection, i.e. once it has left the destination's queue. */
@@ -80,8 +79,8 @@ final class UpstreamFetch extends AbstractResponseListener {
     private long reserved;
     private boolean tooLarge;
 
-    private UpstreamFetch(Aggregation aggregation, UpstreamClient upstreams, URI uri, long maxBodyBytes,
-            BodyMemory memory, NumbersBodyParser parser) {
+    private UpstreamFetch(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes, BodyMemory memory,
+            NumbersBodyParser parser) {
         super(new RetainableByteBuffer.DynamicCapacity(ByteBufferPool.NON_POOLING, false, maxBodyBytes,
                 MIN_BODY_BUFFER_BYTES, Integer.MAX_VALUE));
         this.aggregation = aggregation;
@@ -90,8 +89,6 @@ final class UpstreamFetch extends AbstractResponseListener {
         this.memory = memory;
         this.parser = parser;
         HttpField host = hostField(uri);
-        HttpClient client = upstreams.httpClient();
-        this.origins = upstreams.origins();
         this.executor = client.getExecutor();
         this.request = client.newRequest(uri).method(HttpMethod.GET).headers(headers -> headers.put(host));
         this.refusedLiteral = client.getSocketAddressResolver() instanceof PolicyCheckingResolver policy
@@ -114,9 +111,9 @@ final class UpstreamFetch extends AbstractResponseListener {
         return new HttpField(HttpHeader.HOST, defaultPort ? host : host + ":" + port);
     }
 
-    static UpstreamFetch prepare(Aggregation aggregation, UpstreamClient upstreams, URI uri, long maxBodyBytes,
+    static UpstreamFetch prepare(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes,
             BodyMemory memory, NumbersBodyParser parser) {
-        return new UpstreamFetch(aggregation, upstreams, uri, maxBodyBytes, memory, parser);
+        return new UpstreamFetch(aggregation, client, uri, maxBodyBytes, memory, parser);
     }
 
     /**
@@ -138,12 +135,6 @@ final class UpstreamFetch extends AbstractResponseListener {
             // becoming one of the client's destinations (see NoLeakTest).
             aggregation.trace(uri, "refused: " + refusedLiteral.getMessage());
             aggregation.settle(this, UpstreamOutcome.REFUSED, null);
-            return;
-        }
-        if (!origins.admits(request)) {
-            // The client keeps state for as many origins as it may, and this one has none: not sent (OriginLimit).
-            aggregation.trace(uri, "not sent: the client already has " + origins.max() + " upstream origins");
-            aggregation.settle(this, UpstreamOutcome.TOO_MANY_ORIGINS, null);
             return;
         }
         request.onRequestQueued(r -> queued())
@@ -293,6 +284,9 @@ final class UpstreamFetch extends AbstractResponseListener {
             }
             if (t instanceof AddressRefusedException) {
                 return UpstreamOutcome.REFUSED;
+            }
+            if (t instanceof OriginLimit.TooManyOriginsException) {
+                return UpstreamOutcome.TOO_MANY_ORIGINS; // refused before a destination was made, redirect hops too
             }
             if (t instanceof HttpResponseException) {
                 return UpstreamOutcome.HTTP_ERROR; // e.g. too many redirects, a redirect loop

@@ -54,14 +54,23 @@ class BoundedNameResolverTest {
         scheduler.stop();
     }
 
-    /** A lookup that records the name and its thread, and blocks names starting with "slow" until released. */
+    /**
+     * A lookup that records the name and its thread, and blocks names starting with "slow" until released, ignoring
+     * interrupts as the JDK's native lookup does.
+     */
     private InetAddress[] lookUp(String host) throws UnknownHostException {
         lookedUp.add(host);
         lookupThreads.add(Thread.currentThread());
         if (host.startsWith("slow")) {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
+            boolean interrupted = false;
+            while (release.getCount() > 0) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
@@ -140,7 +149,7 @@ class BoundedNameResolverTest {
 
     @Test
     void aLookupThatWaitsPastItsTimeoutFailsLeavesTheQueueAndIsNeverMade() throws Exception {
-        resolver(1, 1, Duration.ofMillis(300));
+        resolver(1, 1, Duration.ofMillis(1_000));
         Outcome running = resolve("slow-1.test");
         awaitLookups(1);
         Outcome waiting = resolve("slow-2.test");
@@ -148,14 +157,38 @@ class BoundedNameResolverTest {
         assertInstanceOf(TimeoutException.class, running.failure(10), "the lookup in progress times out as well");
         // Its place in the queue is free again while the first lookup is still stuck.
         assertEquals(0, resolver.queued());
-        Outcome next = resolve("slow-3.test");
         release.countDown();
-        next.result.get(5, TimeUnit.SECONDS);
-        assertEquals(List.of("slow-1.test", "slow-3.test"), List.copyOf(lookedUp), "slow-2 was looked up");
-        // The stuck lookup returned after its timeout: its result is dropped, its promise completed once.
-        Thread.sleep(100);
+        // The queue is first in, first out: had slow-2 still been in it, it would be looked up before this one.
+        resolve("fast.test").result.get(10, TimeUnit.SECONDS);
+        assertEquals(List.of("slow-1.test", "fast.test"), List.copyOf(lookedUp), "slow-2 was looked up");
+        // The stuck lookup returned after its timeout: its result was dropped, its promise completed once.
         assertEquals(1, running.completions.get());
         assertEquals(1, waiting.completions.get());
+    }
+
+    @Test
+    void resolutionsOfANameBeingLookedUpWaitForThatLookup() throws Exception {
+        // One thread, one place in the queue: a hundred resolutions of one name (each new connection resolves its
+        // host) take that one place, make one lookup, and each gets the addresses with its own port.
+        resolver(1, 1, Duration.ofSeconds(30));
+        Outcome running = resolve("slow-1.test");
+        awaitLookups(1);
+        List<CompletableFuture<List<InetSocketAddress>>> burst = new java.util.ArrayList<>();
+        for (int port = 1; port <= 100; port++) {
+            Outcome outcome = new Outcome();
+            resolver.resolve("slow-2.test", port, Map.of(), outcome);
+            burst.add(outcome.result);
+        }
+        assertEquals(1, resolver.queued());
+        release.countDown();
+        running.result.get(10, TimeUnit.SECONDS);
+        for (int port = 1; port <= 100; port++) {
+            assertEquals(List.of(new InetSocketAddress(LOOPBACK, port)), burst.get(port - 1).get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(List.of("slow-1.test", "slow-2.test"), List.copyOf(lookedUp));
+        // Done, the name is looked up afresh next time (the JDK's cache, not this class, keeps answers).
+        resolve("slow-2.test").result.get(10, TimeUnit.SECONDS);
+        assertEquals(3, lookedUp.size());
     }
 
     @Test
@@ -173,7 +206,7 @@ class BoundedNameResolverTest {
             release.countDown();
         });
         releaser.start();
-        resolver.stop(5_000);
+        resolver.stop(5_000); // waits for the lookup in progress, which ignores the interrupt, until it is released
         releaser.join();
         assertInstanceOf(UnknownHostException.class, waiting.failure(5));
         running.result.get(5, TimeUnit.SECONDS); // the lookup in progress ran to its end

@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.Destination;
+import org.eclipse.jetty.util.component.Container;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,37 +132,52 @@ class NoLeakTest {
         try (NumbersServer limited = NumbersServer.start(java.util.Map.of(Settings.MAX_ORIGINS, "64",
                 Settings.MIN_IN_FLIGHT, "512", Settings.MAX_IN_FLIGHT, "512"))) {
             assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok")).body());
-            OriginLimit origins = limited.service().client().origins();
-            AtomicInteger most = new AtomicInteger();
-            AtomicBoolean sending = new AtomicBoolean(true);
-            Thread watcher = new Thread(() -> {
-                while (sending.get()) {
-                    most.accumulateAndGet(origins.destinations(), Math::max);
-                    Thread.onSpinWait();
-                }
-            }, "destination-watcher");
-            watcher.start();
+            DestinationWatermark most = DestinationWatermark.on(limited);
             Scrape before = Scrape.of(limited);
             List<List<String>> requests = distinctOrigins(i -> "http://127.0." + (i + 1) + ".", ":" + closedPort);
             requests.forEach(urls -> urls.set(0, upstream.url("/ok")));
-            try {
-                for (HttpResponse<String> answer : sendAll(limited, requests, Duration.ofSeconds(10))) {
-                    assertEquals("{\"numbers\":[1,2,3]}", answer.body());
-                }
-            } finally {
-                sending.set(false);
-                watcher.join();
+            for (HttpResponse<String> answer : sendAll(limited, requests, Duration.ofSeconds(10))) {
+                assertEquals("{\"numbers\":[1,2,3]}", answer.body());
             }
             // Metrics are recorded as each aggregation ends, which may be just after its answer has left.
             Scrape after = Scrape.await(limited, s -> s.delta(before, FETCHES, "outcome", "ok") >= 50);
             double notSent = after.delta(before, FETCHES, "outcome", "too_many_origins");
             assertTrue(notSent > 0, "no fetch was refused for the origin limit");
-            assertTrue(most.get() <= 64 + CONCURRENCY, most.get() + " destinations with the limit at 64");
+            assertTrue(most.highest() <= 64 + CONCURRENCY, most.highest() + " destinations with the limit at 64");
             assertEquals(50, after.delta(before, FETCHES, "outcome", "ok"), "fetches of /ok");
             double gauge = after.value("numbers_upstream_origins");
             assertTrue(gauge >= 1 && gauge <= 64 + CONCURRENCY, "numbers_upstream_origins " + gauge);
             System.out.printf("NoLeakTest: origin limit 64, at most %d destinations, %.0f fetches not sent%n",
-                    most.get(), notSent);
+                    most.highest(), notSent);
+        }
+    }
+
+    @Test
+    void redirectHopsCannotCreateOriginsBeyondTheLimit() throws Exception {
+        // An upstream in use (its origin has a destination, so fetches to it are sent) that redirects each request to
+        // a new origin: the hops are checked where Jetty looks their destinations up, like any request. Limit 2: the
+        // upstream's destination and one more; the first hop's destination lives a second after it fails, so the
+        // next hops, sent within that second, are refused.
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        for (int i = 0; i < 20; i++) {
+            upstream.on("/hop" + i, FakeUpstream.redirect(302, "http://127.0.9." + (i + 1) + ":" + closedPort + "/x"));
+        }
+        try (NumbersServer limited = NumbersServer.start(java.util.Map.of(Settings.MAX_ORIGINS, "2",
+                Settings.MIN_IN_FLIGHT, "512", Settings.MAX_IN_FLIGHT, "512"))) {
+            assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok")).body());
+            DestinationWatermark most = DestinationWatermark.on(limited);
+            Scrape before = Scrape.of(limited);
+            for (int i = 0; i < 20; i++) {
+                assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok"), upstream.url("/hop" + i)).body());
+            }
+            Scrape after = Scrape.await(limited, s -> s.delta(before, FETCHES, "outcome", "ok") >= 20);
+            assertTrue(after.delta(before, FETCHES, "outcome", "too_many_origins") > 0,
+                    "no redirect hop was refused for the origin limit:\n" + after.text());
+            // One request at a time: at most one check can race a creation.
+            assertTrue(most.highest() <= 3, most.highest() + " destinations with the limit at 2");
         }
     }
 
@@ -269,5 +284,36 @@ class NoLeakTest {
             Thread.sleep(20);
         }
         assertTrue(condition.getAsBoolean(), what);
+    }
+
+    /** Counts the client's destinations as they are made and dropped, and keeps the highest count seen. */
+    private static final class DestinationWatermark implements Container.Listener {
+        private final AtomicInteger now = new AtomicInteger();
+        private final AtomicInteger highest = new AtomicInteger();
+
+        /** Registers on the service's client; existing destinations are counted at once. */
+        static DestinationWatermark on(NumbersServer server) {
+            DestinationWatermark watermark = new DestinationWatermark();
+            server.service().client().httpClient().addEventListener(watermark);
+            return watermark;
+        }
+
+        int highest() {
+            return highest.get();
+        }
+
+        @Override
+        public void beanAdded(Container parent, Object child) {
+            if (child instanceof Destination) {
+                highest.accumulateAndGet(now.incrementAndGet(), Math::max);
+            }
+        }
+
+        @Override
+        public void beanRemoved(Container parent, Object child) {
+            if (child instanceof Destination) {
+                now.decrementAndGet();
+            }
+        }
     }
 }
