@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.SocketAddressResolver;
@@ -36,8 +35,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *   connection resolves its host, and a cold pool opens hundreds of connections to one host at once;</li>
  *   <li>at most {@code maxQueued} names wait for a thread; one more fails at once ({@link UnknownHostException},
  *   counted as a {@code connect_error}), since a lookup that starts after the budget is of no use to its fetch;</li>
- *   <li>a lookup fails at its timeout, counted from the first resolution that asked for it, whether it has started
- *   or not; one that had not started leaves the queue and is never made.</li>
+ *   <li>a lookup fails at its timeout ({@link UnknownHostException}, a {@code connect_error} too), counted from the
+ *   first resolution that asked for it, whether it has started or not; one that had not started leaves the queue and
+ *   is never made.</li>
  * </ul>
  * A lookup already in the native call runs to its end on its thread; its result is then dropped.
  *
@@ -218,8 +218,10 @@ final class BoundedNameResolver implements SocketAddressResolver {
             List<Waiter> waiting = finish();
             if (waiting != null) {
                 pool.remove(this); // if it has not started: free its place in the queue
-                report(waiting, null, new TimeoutException("DNS lookup of " + host + " took longer than "
-                        + timeoutMillis + " ms"));
+                // Not a TimeoutException, which would count the fetch as late: a name not resolved in time is a
+                // failure to connect, whatever the budget.
+                report(waiting, null, new UnknownHostException(host + ": the lookup took longer than " + timeoutMillis
+                        + " ms"));
             }
         }
 
