@@ -195,7 +195,8 @@ public record Settings(
                 + " " + ALLOWED_NETWORKS + "=" + allowedNetworks
                 + " " + MIN_IN_FLIGHT + "=" + minInFlight + " " + MAX_IN_FLIGHT + "=" + maxInFlight + " " + CONNECT_TIMEOUT + "=" + connectTimeout.toMillis() + "ms "
                 + MAX_CONNECTIONS_PER_HOST + "=" + maxConnectionsPerHost + " " + MAX_QUEUED_PER_HOST + "=" + maxQueuedPerHost
-                + " " + MAX_ORIGINS + "=" + maxOrigins + " " + MAX_REDIRECTS + "=" + maxRedirects + " " + ABANDON_GRACE + "=" + abandonGrace.toMillis() + "ms "
+                + " " + MAX_ORIGINS + "=" + maxOrigins + " " + MAX_REDIRECTS + "=" + maxRedirects
+                + " " + ABANDON_GRACE + "=" + abandonGrace.toMillis() + "ms "
                 + DEBUG + "=" + debug + " "
                 + METRICS_PATH + "=" + (metricsPath.isEmpty() ? "off" : metricsPath) + " "
                 + HEALTH_PATH + "=" + (healthPath.isEmpty() ? "off" : healthPath);

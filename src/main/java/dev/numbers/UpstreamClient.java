@@ -52,9 +52,10 @@ final class UpstreamClient {
     private final Queue<Thread> timerThreads = new ConcurrentLinkedQueue<>();
 
     private UpstreamClient(Settings settings, BoundedNameResolver.NameLookup lookup) {
-        // The pool writes answers, parses large bodies and runs the deadline tasks (names are resolved elsewhere); upstream responses
-        // themselves are handled on the selector thread (see below). A few threads per core suffice, and on a small
-        // machine hundreds of them only add context switches and lock convoys (measured: 256 on one core).
+        // The pool writes answers, parses large bodies and runs the deadline tasks (names are resolved elsewhere);
+        // upstream responses themselves are handled on the selector thread (see below). A few threads per core
+        // suffice, and on a small machine hundreds of them only add context switches and lock convoys (measured: 256
+        // on one core).
         executor = new QueuedThreadPool(CLIENT_THREADS, 4);
         executor.setName("numbers-client");
         executor.setDaemon(true);
@@ -103,8 +104,9 @@ final class UpstreamClient {
         httpClient.setScheduler(scheduler);
         httpClient.setConnectTimeout(settings.connectTimeout().toMillis());
         // Every connection, including each redirect hop, resolves through the address policy (SPEC, "Safety").
-        // Name lookups block a thread each, so they get threads of their own and a bounded queue: on the client's pool, a
-        // burst of names that do not resolve held every thread, and with them every deadline and answer, for minutes.
+        // Name lookups block a thread each, so they get threads of their own and a bounded queue: on the client's
+        // pool, a burst of names that do not resolve held every thread, and with them every deadline and answer, for
+        // 45 minutes (BoundedNameResolver).
         names = BoundedNameResolver.create(lookup, DNS_THREADS, DNS_QUEUE, scheduler, settings.connectTimeout());
         httpClient.setSocketAddressResolver(PolicyCheckingResolver.of(AddressPolicy.of(settings.allowedNetworks()),
                 names));

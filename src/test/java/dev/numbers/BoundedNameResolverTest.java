@@ -122,7 +122,8 @@ class BoundedNameResolverTest {
         resolver(2, 4, Duration.ofSeconds(5));
         List<InetSocketAddress> addresses = resolve("upstream.test").result.get(5, TimeUnit.SECONDS);
         assertEquals(List.of(new InetSocketAddress(LOOPBACK, 8080)), addresses);
-        assertTrue(lookupThreads.stream().allMatch(t -> t.getName().startsWith("numbers-dns-")), lookupThreads.toString());
+        assertTrue(lookupThreads.stream().allMatch(t -> t.getName().startsWith("numbers-dns-")),
+                lookupThreads.toString());
         assertInstanceOf(UnknownHostException.class, resolve("nothing.invalid").failure(5));
     }
 

@@ -171,7 +171,8 @@ class NoLeakTest {
             DestinationWatermark most = DestinationWatermark.on(limited);
             Scrape before = Scrape.of(limited);
             for (int i = 0; i < 20; i++) {
-                assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok"), upstream.url("/hop" + i)).body());
+                String answer = limited.get(upstream.url("/ok"), upstream.url("/hop" + i)).body();
+                assertEquals("{\"numbers\":[1,2,3]}", answer);
             }
             Scrape after = Scrape.await(limited, s -> s.delta(before, FETCHES, "outcome", "ok") >= 20);
             assertTrue(after.delta(before, FETCHES, "outcome", "too_many_origins") > 0,
