@@ -25,6 +25,10 @@ import org.eclipse.jetty.util.Pool;
  * that {@code AbstractConnectionPool} behaves as with its own pools: {@link Entry#release()} answers {@code false}
  * for a removed entry, {@link Entry#remove()} answers {@code true} exactly once.
  *
+ * <p>Every entry also holds a place in a {@link ConnectionBudget} shared by all pools, from {@link #reserve()} until
+ * it is removed (or the pool terminated): with the budget spent, {@code reserve} answers {@code null}, as when the pool
+ * itself is full.
+ *
  * @param <P> the pooled type
  */
 final class LifoPool<P> implements Pool<P> {
@@ -35,17 +39,23 @@ final class LifoPool<P> implements Pool<P> {
     private static final int REMOVED = 3;
 
     private final int maxSize;
+    private final ConnectionBudget budget;
     private final AtomicInteger size = new AtomicInteger();
     private final Set<LifoEntry> entries = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedDeque<LifoEntry> idle = new ConcurrentLinkedDeque<>();
     private volatile boolean terminated;
 
-    private LifoPool(int maxSize) {
+    private LifoPool(int maxSize, ConnectionBudget budget) {
         this.maxSize = maxSize;
+        this.budget = budget;
     }
 
     static <P> LifoPool<P> of(int maxSize) {
-        return new LifoPool<>(maxSize);
+        return of(maxSize, ConnectionBudget.unlimited());
+    }
+
+    static <P> LifoPool<P> of(int maxSize, ConnectionBudget budget) {
+        return new LifoPool<>(maxSize, budget);
     }
 
     @Override
@@ -56,8 +66,16 @@ final class LifoPool<P> implements Pool<P> {
                 return null;
             }
             if (size.compareAndSet(current, current + 1)) {
+                if (!budget.tryTake()) {
+                    size.decrementAndGet();
+                    return null;
+                }
                 LifoEntry entry = new LifoEntry();
                 entries.add(entry);
+                if (terminated) {
+                    entry.forget(); // terminate() ran meanwhile and did not see it
+                    return null;
+                }
                 return entry;
             }
         }
@@ -90,10 +108,9 @@ final class LifoPool<P> implements Pool<P> {
         List<Entry<P>> all = new ArrayList<>(entries);
         for (Entry<P> entry : all) {
             ((LifoEntry) entry).state.set(REMOVED);
+            ((LifoEntry) entry).forget();
         }
-        entries.clear();
         idle.clear();
-        size.set(0);
         return all;
     }
 
@@ -164,11 +181,20 @@ final class LifoPool<P> implements Pool<P> {
                     if (current == IDLE) {
                         idle.remove(this); // O(idle), only when a connection closes while idle
                     }
-                    if (entries.remove(this)) {
-                        size.decrementAndGet();
-                    }
+                    forget();
                     return true;
                 }
+            }
+        }
+
+        /**
+         * Takes the entry out of the pool's count and gives its place in the budget back, once: whoever removes it from
+         * {@link #entries} (its own {@code remove}, {@code terminate}, or a reserve that lost to {@code terminate}).
+         */
+        void forget() {
+            if (entries.remove(this)) {
+                size.decrementAndGet();
+                budget.giveBack();
             }
         }
 

@@ -41,7 +41,7 @@ public final class NumbersContextListener implements ServletContextListener {
         try {
             InFlightLimiter limiter = InFlightLimiter.between(settings.minInFlight(), settings.maxInFlight());
             observer = PrometheusObserver.create(settings, limiter::inFlight, limiter::limit,
-                    client.origins()::destinations);
+                    client.origins()::destinations, client.connections()::taken);
             if (!settings.metricsPath().isEmpty()) {
                 register(context, METRICS_SERVLET, new PrometheusMetricsServlet(observer.registry()),
                         Settings.METRICS_PATH, settings.metricsPath());

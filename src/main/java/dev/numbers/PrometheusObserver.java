@@ -61,7 +61,7 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     private final Counter undelivered;
 
     private PrometheusObserver(PrometheusRegistry registry, Settings settings, IntSupplier inFlight,
-            IntSupplier inFlightLimit, IntSupplier upstreamOrigins) {
+            IntSupplier inFlightLimit, IntSupplier upstreamOrigins, IntSupplier upstreamConnections) {
         this.registry = registry;
         double[] buckets = buckets(settings);
 
@@ -144,6 +144,12 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
                         + "fetches to other origins are not sent (too_many_origins)")
                 .callback(callback -> callback.call(upstreamOrigins.getAsInt()))
                 .register(registry);
+        GaugeWithCallback.builder()
+                .name("numbers_upstream_connections")
+                .help("Upstream connections open or being opened now, all origins; at numbers.maxConnections no "
+                        + "new one is opened and fetches wait for a pooled one")
+                .callback(callback -> callback.call(upstreamConnections.getAsInt()))
+                .register(registry);
     }
 
     /**
@@ -153,13 +159,14 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
      * @param inFlight      reads the number of aggregations in flight, for the gauge
      * @param inFlightLimit reads the in-flight limit in force, for the gauge
      * @param upstreamOrigins reads the upstream origins the client keeps state for, for the gauge
+     * @param upstreamConnections reads the upstream connections open or being opened, for the gauge
      * @return the observer; {@link #close()} it when the web application stops
      */
     static PrometheusObserver create(Settings settings, IntSupplier inFlight, IntSupplier inFlightLimit,
-            IntSupplier upstreamOrigins) {
+            IntSupplier upstreamOrigins, IntSupplier upstreamConnections) {
         PrometheusRegistry registry = new PrometheusRegistry();
         PrometheusObserver observer = new PrometheusObserver(registry, settings, inFlight, inFlightLimit,
-                upstreamOrigins);
+                upstreamOrigins, upstreamConnections);
         registerJvmMetrics(registry);
         return observer;
     }

@@ -32,6 +32,8 @@ import java.util.function.Function;
  *                                fetch was given up joins the pool instead of being thrown away
  * @param maxConnectionsPerHost   connection pool size per upstream origin
  * @param maxQueuedPerHost        requests waiting for a connection per upstream origin
+ * @param maxConnections          upstream connections, open or being opened, of all origins together
+ *                                ({@link ConnectionBudget})
  * @param maxOrigins              upstream origins the client keeps state for at once; once there are this many, a
  *                                fetch to another origin is not sent ({@link OriginLimit})
  * @param maxRedirects            redirect hops followed per upstream
@@ -57,6 +59,7 @@ public record Settings(
         Duration connectTimeout,
         int maxConnectionsPerHost,
         int maxQueuedPerHost,
+        int maxConnections,
         int maxOrigins,
         int maxRedirects,
         Duration abandonGrace,
@@ -79,6 +82,7 @@ public record Settings(
     public static final String CONNECT_TIMEOUT = "numbers.connectTimeout";
     public static final String MAX_CONNECTIONS_PER_HOST = "numbers.maxConnectionsPerHost";
     public static final String MAX_QUEUED_PER_HOST = "numbers.maxQueuedPerHost";
+    public static final String MAX_CONNECTIONS = "numbers.maxConnections";
     public static final String MAX_ORIGINS = "numbers.maxOrigins";
     public static final String MAX_REDIRECTS = "numbers.maxRedirects";
     public static final String ABANDON_GRACE = "numbers.abandonGrace";
@@ -105,6 +109,7 @@ public record Settings(
         requireRange(MAX_IN_FLIGHT, maxInFlight, 1, Integer.MAX_VALUE);
         requireRange(MAX_CONNECTIONS_PER_HOST, maxConnectionsPerHost, 1, 100_000);
         requireRange(MAX_QUEUED_PER_HOST, maxQueuedPerHost, 1, 1_000_000);
+        requireRange(MAX_CONNECTIONS, maxConnections, 1, 1_000_000);
         requireRange(MAX_ORIGINS, maxOrigins, 1, 1_000_000);
         requireRange(MAX_REDIRECTS, maxRedirects, 0, 20);
         if (maxBufferedBytes < maxBodyBytes) {
@@ -157,6 +162,7 @@ public record Settings(
                 read(source, CONNECT_TIMEOUT, "2s", v -> SettingValues.duration(CONNECT_TIMEOUT, v)),
                 read(source, MAX_CONNECTIONS_PER_HOST, "2048", v -> SettingValues.integer(MAX_CONNECTIONS_PER_HOST, v)),
                 read(source, MAX_QUEUED_PER_HOST, "4096", v -> SettingValues.integer(MAX_QUEUED_PER_HOST, v)),
+                read(source, MAX_CONNECTIONS, "16384", v -> SettingValues.integer(MAX_CONNECTIONS, v)),
                 read(source, MAX_ORIGINS, "1024", v -> SettingValues.integer(MAX_ORIGINS, v)),
                 read(source, MAX_REDIRECTS, "4", v -> SettingValues.integer(MAX_REDIRECTS, v)),
                 read(source, ABANDON_GRACE, "1s", v -> SettingValues.duration(ABANDON_GRACE, v)),
@@ -195,7 +201,8 @@ public record Settings(
                 + " " + ALLOWED_NETWORKS + "=" + allowedNetworks
                 + " " + MIN_IN_FLIGHT + "=" + minInFlight + " " + MAX_IN_FLIGHT + "=" + maxInFlight + " " + CONNECT_TIMEOUT + "=" + connectTimeout.toMillis() + "ms "
                 + MAX_CONNECTIONS_PER_HOST + "=" + maxConnectionsPerHost + " " + MAX_QUEUED_PER_HOST + "=" + maxQueuedPerHost
-                + " " + MAX_ORIGINS + "=" + maxOrigins + " " + MAX_REDIRECTS + "=" + maxRedirects
+                + " " + MAX_CONNECTIONS + "=" + maxConnections + " " + MAX_ORIGINS + "=" + maxOrigins
+                + " " + MAX_REDIRECTS + "=" + maxRedirects
                 + " " + ABANDON_GRACE + "=" + abandonGrace.toMillis() + "ms "
                 + DEBUG + "=" + debug + " "
                 + METRICS_PATH + "=" + (metricsPath.isEmpty() ? "off" : metricsPath) + " "

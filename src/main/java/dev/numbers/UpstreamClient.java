@@ -45,6 +45,7 @@ final class UpstreamClient {
 
     private final HttpClient httpClient;
     private final OriginLimit origins;
+    private final ConnectionBudget connections;
     private final BoundedNameResolver names;
     private final QueuedThreadPool executor;
     private final ScheduledThreadPoolExecutor timer;
@@ -87,7 +88,9 @@ final class UpstreamClient {
         // Jetty's pools scan their connections for an idle one on every acquire; with the hundreds of connections one
         // slow upstream needs, that scan was the service's hottest code (JFR: a third of the CPU). See LifoPool.
         int maxConnections = settings.maxConnectionsPerHost();
-        transport.setConnectionPoolFactory(destination -> new LifoConnectionPool(destination, maxConnections));
+        connections = ConnectionBudget.of(settings.maxConnections());
+        transport.setConnectionPoolFactory(destination -> new LifoConnectionPool(destination, maxConnections,
+                connections));
         // Upstream responses are handled on the selector thread that read them instead of being handed to the pool
         // (Jetty's default, BLOCKING): UpstreamFetch and Aggregation never block there — small bodies are parsed in
         // place, large ones and every answer (rendered, then written without blocking) go to the pool, and a merge
@@ -193,6 +196,10 @@ final class UpstreamClient {
 
     OriginLimit origins() {
         return origins;
+    }
+
+    ConnectionBudget connections() {
+        return connections;
     }
 
     boolean isRunning() {

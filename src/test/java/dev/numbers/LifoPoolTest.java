@@ -2,6 +2,7 @@ package dev.numbers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,6 +67,28 @@ class LifoPoolTest {
         assertTrue(pool.isTerminated());
         assertNull(pool.reserve());
         assertNull(pool.acquire());
+    }
+
+    @Test
+    void poolsSharingABudgetHoldNoMoreEntriesTogetherThanIt() {
+        ConnectionBudget budget = ConnectionBudget.of(3);
+        LifoPool<String> a = LifoPool.of(10, budget);
+        LifoPool<String> b = LifoPool.of(10, budget);
+        Pool.Entry<String> a1 = a.reserve();
+        a1.enable("a1", false);
+        a.reserve().enable("a2", true);
+        b.reserve().enable("b1", false);
+        assertNull(a.reserve(), "the budget is spent: a pool below its own maximum is full");
+        assertNull(b.reserve());
+        assertEquals(2, a.size());
+        assertTrue(a1.remove());
+        assertFalse(a1.remove(), "removed once, given back once");
+        assertEquals(2, budget.taken());
+        assertNotNull(b.reserve(), "a removed entry gives its place back to any pool");
+        assertEquals(3, budget.taken());
+        assertEquals(1, a.terminate().size());
+        assertEquals(2, budget.taken(), "terminating gives back the places of the entries it takes");
+        assertNull(a.reserve());
     }
 
     @Test

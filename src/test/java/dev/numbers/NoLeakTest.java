@@ -183,6 +183,36 @@ class NoLeakTest {
     }
 
     @Test
+    void upstreamsThatNeverAnswerHoldNoMoreConnectionsThanTheBudget() throws Exception {
+        // A tarpit: it accepts connections and never answers, so each fetch to it holds its connection for the budget
+        // and the grace. 10 requests at once, each naming the upstream in use and 16 tarpit URLs: 160 connections
+        // without a budget (one upstream may have 2 048). With numbers.maxConnections at 8 no more are opened, the
+        // upstream in use serves every request over its pooled connection, and every place is given back once the
+        // tarpit's connections are closed.
+        try (RawUpstream tarpit = RawUpstream.start(RawUpstream.silent());
+                NumbersServer limited = NumbersServer.start(java.util.Map.of(Settings.MAX_CONNECTIONS, "8",
+                        Settings.MIN_IN_FLIGHT, "512", Settings.MAX_IN_FLIGHT, "512"))) {
+            assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok")).body());
+            List<List<String>> requests = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                List<String> urls = new ArrayList<>(List.of(upstream.url("/ok")));
+                for (int j = 0; j < 16; j++) {
+                    urls.add(tarpit.url("/t" + i + "-" + j));
+                }
+                requests.add(urls);
+            }
+            for (HttpResponse<String> answer : sendAll(limited, requests, Duration.ofSeconds(5))) {
+                assertEquals("{\"numbers\":[1,2,3]}", answer.body());
+            }
+            assertTrue(tarpit.accepted() <= 8, tarpit.accepted() + " connections to the tarpit with a budget of 8");
+            assertTrue(tarpit.accepted() > 0, "the tarpit was never connected to");
+            ConnectionBudget budget = limited.service().client().connections();
+            // The tarpit's fetches end at the budget plus the grace (1.5 s), which closes their connections.
+            awaitTrue(() -> budget.taken() <= 1, "places of closed connections not given back: " + budget.taken());
+        }
+    }
+
+    @Test
     void namesThatDoNotResolveCannotHoldUpAnswers() throws Exception {
         // 50 requests, 50 at once, each naming the upstream in use and 63 host names that cannot resolve (.invalid,
         // RFC 6761). Before the fix the lookups ran on the client's pool: with a system resolver slow under such a

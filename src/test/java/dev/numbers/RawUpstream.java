@@ -116,6 +116,16 @@ final class RawUpstream implements AutoCloseable {
 
     // ---- scripts ----
 
+    /** Never answers: holds the connection until the client closes it (a tarpit). */
+    static Script silent() {
+        return (socket, out) -> {
+            InputStream in = socket.getInputStream();
+            while (in.read() >= 0) {
+                // discard whatever else the client sends
+            }
+        };
+    }
+
     /** Closes with SO_LINGER 0, which sends a TCP reset. */
     static Script reset() {
         return (socket, out) -> {
