@@ -67,8 +67,13 @@ final class LifoPool<P> implements Pool<P> {
             }
             if (size.compareAndSet(current, current + 1)) {
                 if (!budget.tryTake()) {
-                    size.decrementAndGet();
-                    return null;
+                    if (current > 0) {
+                        size.decrementAndGet();
+                        return null;
+                    }
+                    // A pool without a connection may open one beyond the budget, so that every upstream can make
+                    // progress while others hold the budget; the excess is bounded by the origins (OriginLimit).
+                    budget.takeBeyond();
                 }
                 LifoEntry entry = new LifoEntry();
                 entries.add(entry);
@@ -107,7 +112,8 @@ final class LifoPool<P> implements Pool<P> {
         terminated = true;
         List<Entry<P>> all = new ArrayList<>(entries);
         for (Entry<P> entry : all) {
-            ((LifoEntry) entry).state.set(REMOVED);
+            // Out of the count and the budget now; each entry's remove() still answers true once, as Jetty's
+            // AbstractConnectionPool expects when it closes the connections of a terminated pool.
             ((LifoEntry) entry).forget();
         }
         idle.clear();
@@ -215,7 +221,7 @@ final class LifoPool<P> implements Pool<P> {
 
         @Override
         public boolean isTerminated() {
-            return state.get() == REMOVED;
+            return state.get() == REMOVED || terminated;
         }
     }
 }

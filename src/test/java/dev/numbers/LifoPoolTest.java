@@ -70,7 +70,7 @@ class LifoPoolTest {
     }
 
     @Test
-    void poolsSharingABudgetHoldNoMoreEntriesTogetherThanIt() {
+    void poolsSharingABudgetHoldNoMoreEntriesTogetherThanItButAPoolMayOpenItsFirst() {
         ConnectionBudget budget = ConnectionBudget.of(3);
         LifoPool<String> a = LifoPool.of(10, budget);
         LifoPool<String> b = LifoPool.of(10, budget);
@@ -81,14 +81,37 @@ class LifoPoolTest {
         assertNull(a.reserve(), "the budget is spent: a pool below its own maximum is full");
         assertNull(b.reserve());
         assertEquals(2, a.size());
+        LifoPool<String> c = LifoPool.of(10, budget);
+        assertNotNull(c.reserve(), "a pool without a connection opens one beyond the budget");
+        assertEquals(4, budget.taken());
+        assertNull(c.reserve(), "but only its first");
         assertTrue(a1.remove());
         assertFalse(a1.remove(), "removed once, given back once");
-        assertEquals(2, budget.taken());
-        assertNotNull(b.reserve(), "a removed entry gives its place back to any pool");
         assertEquals(3, budget.taken());
-        assertEquals(1, a.terminate().size());
-        assertEquals(2, budget.taken(), "terminating gives back the places of the entries it takes");
+        assertNull(b.reserve(), "still spent: c's first connection counts");
+        assertTrue(a.terminate().size() == 1 && budget.taken() == 2, "terminating gives back its entries' places");
+        assertNotNull(b.reserve());
         assertNull(a.reserve());
+    }
+
+    @Test
+    void entriesOfATerminatedPoolAreRemovedOnceEachWithoutGivingTheirPlacesBackTwice() {
+        // Jetty's AbstractConnectionPool closes the connections of a terminated pool by removing each entry: remove()
+        // must answer true once, as in its own pools, and the budget must not be given back a second time.
+        ConnectionBudget budget = ConnectionBudget.of(10);
+        LifoPool<String> pool = LifoPool.of(10, budget);
+        pool.reserve().enable("idle", false);
+        pool.reserve().enable("busy", true);
+        java.util.Collection<Pool.Entry<String>> terminated = pool.terminate();
+        assertEquals(0, budget.taken());
+        assertEquals(0, pool.size());
+        for (Pool.Entry<String> entry : terminated) {
+            assertTrue(entry.isTerminated());
+            assertTrue(entry.remove(), entry.getPooled());
+            assertFalse(entry.remove(), entry.getPooled());
+            assertFalse(entry.isInUse());
+        }
+        assertEquals(0, budget.taken());
     }
 
     @Test

@@ -28,6 +28,7 @@ final class RawUpstream implements AutoCloseable {
     private final Script script;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger mostOpen = new AtomicInteger();
     private final Thread acceptor;
 
     private RawUpstream(Script script, int backlog) throws IOException {
@@ -61,6 +62,11 @@ final class RawUpstream implements AutoCloseable {
         return accepted.get();
     }
 
+    /** The most connections open at once so far. */
+    int mostOpen() {
+        return mostOpen.get();
+    }
+
     int port() {
         return server.getLocalPort();
     }
@@ -75,6 +81,7 @@ final class RawUpstream implements AutoCloseable {
                 Socket socket = server.accept();
                 accepted.incrementAndGet();
                 open.add(socket);
+                mostOpen.accumulateAndGet(open.size(), Math::max);
                 Thread worker = new Thread(() -> serve(socket), "raw-upstream-conn");
                 worker.setDaemon(true);
                 worker.start();
