@@ -61,22 +61,37 @@ class BoundedNameResolverTest {
         lookedUp.add(host);
         lookupThreads.add(Thread.currentThread());
         if (host.startsWith("slow")) {
-            boolean interrupted = false;
-            while (release.getCount() > 0) {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            awaitIgnoringInterrupts(release);
         }
         if (host.endsWith(".invalid")) {
             throw new UnknownHostException(host);
         }
         return new InetAddress[] {LOOPBACK};
+    }
+
+    /**
+     * Waits for {@code latch} as the JDK's native lookup waits for the system resolver: an interrupt does not end the
+     * wait (it is kept, and set again on return).
+     */
+    static void awaitIgnoringInterrupts(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (latch.getCount() > 0) {
+            try {
+                latch.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Resolves a "slow" name and waits until its lookup holds the resolver's (only) thread. */
+    private Outcome occupyTheLookupThread() throws InterruptedException {
+        Outcome running = resolve("slow-1.test");
+        awaitLookups(1);
+        return running;
     }
 
     private BoundedNameResolver resolver(int threads, int maxQueued, Duration timeout) {
@@ -130,8 +145,7 @@ class BoundedNameResolverTest {
     @Test
     void aLookupBeyondTheQueueFailsAtOnceWithoutBeingMade() throws Exception {
         resolver(1, 2, Duration.ofSeconds(30));
-        Outcome running = resolve("slow-1.test");
-        awaitLookups(1);
+        Outcome running = occupyTheLookupThread();
         Outcome queued1 = resolve("slow-2.test");
         Outcome queued2 = resolve("slow-3.test");
         long start = System.nanoTime();
@@ -150,8 +164,7 @@ class BoundedNameResolverTest {
     @Test
     void aLookupThatWaitsPastItsTimeoutFailsLeavesTheQueueAndIsNeverMade() throws Exception {
         resolver(1, 1, Duration.ofMillis(1_000));
-        Outcome running = resolve("slow-1.test");
-        awaitLookups(1);
+        Outcome running = occupyTheLookupThread();
         Outcome waiting = resolve("slow-2.test");
         Throwable timedOut = waiting.failure(10);
         assertInstanceOf(UnknownHostException.class, timedOut);
@@ -173,8 +186,7 @@ class BoundedNameResolverTest {
         // One thread, one place in the queue: a hundred resolutions of one name (each new connection resolves its
         // host) take that one place, make one lookup, and each gets the addresses with its own port.
         resolver(1, 1, Duration.ofSeconds(30));
-        Outcome running = resolve("slow-1.test");
-        awaitLookups(1);
+        Outcome running = occupyTheLookupThread();
         List<CompletableFuture<List<InetSocketAddress>>> burst = new java.util.ArrayList<>();
         for (int port = 1; port <= 100; port++) {
             Outcome outcome = new Outcome();
@@ -196,8 +208,7 @@ class BoundedNameResolverTest {
     @Test
     void stoppingFailsTheWaitingLookupsAndEndsItsThreads() throws Exception {
         resolver(1, 4, Duration.ofSeconds(30));
-        Outcome running = resolve("slow-1.test");
-        awaitLookups(1);
+        Outcome running = occupyTheLookupThread();
         Outcome waiting = resolve("slow-2.test");
         Thread releaser = new Thread(() -> {
             try {

@@ -30,17 +30,7 @@ class UpstreamClientTest {
     void start() throws Exception {
         client = UpstreamClient.create(Settings.load(SettingSource.of(Map.of())), host -> {
             lookups.incrementAndGet();
-            boolean interrupted = false;
-            while (release.getCount() > 0) {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    interrupted = true; // a native lookup ignores interrupts
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            BoundedNameResolverTest.awaitIgnoringInterrupts(release); // as a native lookup, deaf to interrupts
             return new InetAddress[] {InetAddress.getLoopbackAddress()};
         });
         client.start();
