@@ -66,8 +66,4 @@ final class ConnectionBudget {
     int taken() {
         return taken.get();
     }
-
-    int max() {
-        return max;
-    }
 }
