@@ -3,6 +3,7 @@ package dev.numbers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -55,6 +56,13 @@ final class FakeUpstream implements AutoCloseable {
                 return true;
             }
         });
+    }
+
+    /** A loopback port nothing listens on (bound and released): connections to it are refused. */
+    static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     static FakeUpstream start() throws Exception {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -70,7 +69,7 @@ class MetricsTest {
     void countsEveryRequestResultAndUpstreamOutcomeExactly() throws Exception {
         String ok = upstream.url("/primes");
         String refusedByPolicy = "http://0.0.0.0:" + upstream.port() + "/x";
-        String connectionRefused = "http://127.0.0.1:" + closedPort() + "/x";
+        String connectionRefused = "http://127.0.0.1:" + FakeUpstream.closedPort() + "/x";
         Scrape before = scrape();
 
         // complete: one upstream, ok
@@ -288,11 +287,5 @@ class MetricsTest {
         String timing = response.headers().firstValue("Server-Timing").orElseThrow();
         String expected = "total;dur=\\d+\\.\\d" + (tally == null ? "" : ", upstreams;desc=\"" + tally + "\"");
         assertTrue(timing.matches(expected), timing);
-    }
-
-    private static int closedPort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

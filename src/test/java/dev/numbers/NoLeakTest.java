@@ -3,7 +3,6 @@ package dev.numbers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -57,10 +56,7 @@ class NoLeakTest {
 
     @Test
     void thousandsOfRequestsOfEveryFateLeaveNothingBehind() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = FakeUpstream.closedPort();
         List<String> fates = List.of(upstream.url("/ok"), upstream.url("/unavailable"), upstream.url("/malformed"),
                 reset.url("/x"), "http://127.0.0.1:" + closedPort + "/refused", "http://0.0.0.0:" + closedPort + "/policy");
         // Two rounds, the thread count printed after each: after both, threads, in-flight slots, body bytes, queued
@@ -96,10 +92,7 @@ class NoLeakTest {
         // never dropped, and each kept the exchange of a fetch abandoned before Jetty had queued it (see
         // UpstreamFetch.abandon), with its aggregation. 50 requests here, 50 at once, name 3 200 loopback origins
         // (127.0.i.j) on a closed port: each connect is refused at once.
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = FakeUpstream.closedPort();
         for (HttpResponse<String> answer : sendAll(distinctOrigins(i -> "http://127.0." + (i + 1) + ".", ":" + closedPort))) {
             assertEquals("{\"numbers\":[]}", answer.body());
         }
@@ -125,10 +118,7 @@ class NoLeakTest {
         // 64 the client never holds more than 64 destinations plus one per request being sent at that moment (the
         // check and the creation are not atomic, see OriginLimit); the upstream in use keeps its pooled connection,
         // hence its destination, and answers every request.
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = FakeUpstream.closedPort();
         try (NumbersServer limited = NumbersServer.start(java.util.Map.of(Settings.MAX_ORIGINS, "64",
                 Settings.MIN_IN_FLIGHT, "512", Settings.MAX_IN_FLIGHT, "512"))) {
             assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok")).body());
@@ -158,10 +148,7 @@ class NoLeakTest {
         // a new origin: the hops are checked where Jetty looks their destinations up, like any request. Limit 2: the
         // upstream's destination and one more; the first hop's destination lives a second after it fails, so the
         // next hops, sent within that second, are refused.
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = FakeUpstream.closedPort();
         for (int i = 0; i < 20; i++) {
             upstream.on("/hop" + i, FakeUpstream.redirect(302, "http://127.0.9." + (i + 1) + ":" + closedPort + "/x"));
         }

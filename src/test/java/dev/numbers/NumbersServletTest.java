@@ -8,7 +8,6 @@ import static dev.numbers.FakeUpstream.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -113,10 +112,7 @@ class NumbersServletTest {
 
     @Test
     void ignoresAnUpstreamThatRefusesConnections() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = FakeUpstream.closedPort();
         HttpResponse<String> response = service.get(upstream.url("/primes"), "http://127.0.0.1:" + closedPort + "/x");
         assertEquals(200, response.statusCode());
         assertEquals("{\"numbers\":[2,3,5,7,11,13]}", response.body());
