@@ -11,6 +11,7 @@ import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * </ul>
  * A lookup already in the native call runs to its end on its thread; its result is then dropped.
  *
+ * <p>Where the resolutions learn their outcome: a lookup's result on its lookup thread; a refusal on the resolving
+ * thread; a timeout on the {@code callbacks} executor (the client's pool), not on the timer that fired it. That timer
+ * is the client's only one and also hands over every aggregation's deadline, and a name with hundreds of waiting
+ * resolutions fails each through Jetty's connect-failure path: run there, they would hold up deadlines.
+ *
  * <p>Thread-safe. {@link #stop} ends its threads (waiting a bounded time for lookups in progress).
  */
 final class BoundedNameResolver implements SocketAddressResolver {
@@ -56,6 +62,7 @@ final class BoundedNameResolver implements SocketAddressResolver {
     private final NameLookup lookup;
     private final ThreadPoolExecutor pool;
     private final Scheduler scheduler;
+    private final Executor callbacks;
     private final long timeoutMillis;
     private final int maxQueued;
     /** The lookup in progress (queued or running) for each name; a name has at most one. */
@@ -64,9 +71,10 @@ final class BoundedNameResolver implements SocketAddressResolver {
     private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
 
     private BoundedNameResolver(NameLookup lookup, int threadCount, int maxQueued, Scheduler scheduler,
-            Duration timeout) {
+            Executor callbacks, Duration timeout) {
         this.lookup = lookup;
         this.scheduler = scheduler;
+        this.callbacks = callbacks;
         this.timeoutMillis = Math.max(1, timeout.toMillis());
         this.maxQueued = maxQueued;
         AtomicInteger created = new AtomicInteger();
@@ -89,19 +97,17 @@ final class BoundedNameResolver implements SocketAddressResolver {
     }
 
     /**
+     * @param lookup    the blocking lookup: the JDK's {@link InetAddress#getAllByName} in the service
      * @param threads   lookups made at once
      * @param maxQueued names waiting for a thread; beyond that a lookup fails at once
      * @param scheduler runs the timeouts
+     * @param callbacks where a timeout fails the resolutions that waited for the lookup
      * @param timeout   from the first request for a name's lookup until it fails
-     * @return a resolver using the JDK's {@link InetAddress#getAllByName}
+     * @return a resolver
      */
-    static BoundedNameResolver create(int threads, int maxQueued, Scheduler scheduler, Duration timeout) {
-        return create(InetAddress::getAllByName, threads, maxQueued, scheduler, timeout);
-    }
-
     static BoundedNameResolver create(NameLookup lookup, int threads, int maxQueued, Scheduler scheduler,
-            Duration timeout) {
-        return new BoundedNameResolver(lookup, threads, maxQueued, scheduler, timeout);
+            Executor callbacks, Duration timeout) {
+        return new BoundedNameResolver(lookup, threads, maxQueued, scheduler, callbacks, timeout);
     }
 
     @Override
@@ -220,8 +226,10 @@ final class BoundedNameResolver implements SocketAddressResolver {
                 pool.remove(this); // if it has not started: free its place in the queue
                 // Not a TimeoutException, which would count the fetch as late: a name not resolved in time is a
                 // failure to connect, whatever the budget.
-                report(waiting, null, new UnknownHostException(host + ": the lookup took longer than " + timeoutMillis
-                        + " ms"));
+                UnknownHostException failure = new UnknownHostException(host + ": the lookup took longer than "
+                        + timeoutMillis + " ms");
+                // Off the timer thread (see the class comment); on this one only if the pool refuses (stopping).
+                UpstreamClient.runOnPool(callbacks, () -> report(waiting, null, failure));
             }
         }
 

@@ -110,7 +110,8 @@ final class UpstreamClient {
         // Name lookups block a thread each, so they get threads of their own and a bounded queue: on the client's
         // pool, a burst of names that do not resolve held every thread, and with them every deadline and answer, for
         // 45 minutes (BoundedNameResolver).
-        names = BoundedNameResolver.create(lookup, DNS_THREADS, DNS_QUEUE, scheduler, settings.connectTimeout());
+        names = BoundedNameResolver.create(lookup, DNS_THREADS, DNS_QUEUE, scheduler, executor,
+                settings.connectTimeout());
         httpClient.setSocketAddressResolver(PolicyCheckingResolver.of(AddressPolicy.of(settings.allowedNetworks()),
                 names));
         httpClient.setMaxConnectionsPerDestination(settings.maxConnectionsPerHost());

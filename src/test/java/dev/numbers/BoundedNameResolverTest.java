@@ -15,8 +15,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +36,12 @@ class BoundedNameResolverTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
     private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("resolver-test-timer", true);
+    /** Stands for the client's pool, where timeouts report. */
+    private final ExecutorService callbacks = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "resolver-test-callbacks");
+        t.setDaemon(true);
+        return t;
+    });
     /** Released to let blocked lookups return. */
     private final CountDownLatch release = new CountDownLatch(1);
     private final Queue<String> lookedUp = new ConcurrentLinkedQueue<>();
@@ -51,6 +60,8 @@ class BoundedNameResolverTest {
             resolver.stop(5_000);
         }
         scheduler.stop();
+        callbacks.shutdownNow();
+        assertTrue(callbacks.awaitTermination(5, TimeUnit.SECONDS), "a callback is still running");
     }
 
     /**
@@ -95,7 +106,7 @@ class BoundedNameResolverTest {
     }
 
     private BoundedNameResolver resolver(int threads, int maxQueued, Duration timeout) {
-        resolver = BoundedNameResolver.create(this::lookUp, threads, maxQueued, scheduler, timeout);
+        resolver = BoundedNameResolver.create(this::lookUp, threads, maxQueued, scheduler, callbacks, timeout);
         return resolver;
     }
 
@@ -179,6 +190,36 @@ class BoundedNameResolverTest {
         // The stuck lookup returned after its timeout: its result was dropped, its promise completed once.
         assertEquals(1, running.completions.get());
         assertEquals(1, waiting.completions.get());
+    }
+
+    @Test
+    void aTimeoutFailsItsResolutionsOffTheTimerSoTheTimerRunsOn() throws Exception {
+        // Jetty's connect-failure path runs in the promise's failed(); here it blocks until released. Run on the
+        // timer thread (the client's only one, which also hands over every deadline), it would hold up the task
+        // scheduled after it.
+        resolver(1, 4, Duration.ofMillis(200));
+        Outcome running = occupyTheLookupThread();
+        CountDownLatch failing = new CountDownLatch(1);
+        CountDownLatch letItReturn = new CountDownLatch(1);
+        AtomicReference<String> failedOn = new AtomicReference<>();
+        resolver.resolve("slow-2.test", 8080, Map.of(), new Promise<>() {
+            @Override
+            public void failed(Throwable failure) {
+                failedOn.set(Thread.currentThread().getName());
+                failing.countDown();
+                awaitIgnoringInterrupts(letItReturn);
+            }
+        });
+        try {
+            assertTrue(failing.await(10, TimeUnit.SECONDS), "the waiting resolution did not time out");
+            CountDownLatch timerRan = new CountDownLatch(1);
+            scheduler.schedule(timerRan::countDown, 1, TimeUnit.MILLISECONDS);
+            assertTrue(timerRan.await(10, TimeUnit.SECONDS), "the timer is held up by a failing resolution");
+            assertEquals("resolver-test-callbacks", failedOn.get());
+        } finally {
+            letItReturn.countDown();
+        }
+        assertInstanceOf(UnknownHostException.class, running.failure(10));
     }
 
     @Test
