@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.eclipse.jetty.util.Pool;
@@ -27,7 +28,8 @@ import org.eclipse.jetty.util.Pool;
  *
  * <p>Every entry also holds a place in a {@link ConnectionBudget} shared by all pools, from {@link #reserve()} until
  * it is removed (or the pool terminated): with the budget spent, {@code reserve} answers {@code null}, as when the pool
- * itself is full.
+ * itself is full, and the pool waits for a place: once one is free it runs {@code onPlaceFree} (its destination sends
+ * its queue, which reserves again), or passes the place on if it is terminated.
  *
  * @param <P> the pooled type
  */
@@ -40,22 +42,33 @@ final class LifoPool<P> implements Pool<P> {
 
     private final int maxSize;
     private final ConnectionBudget budget;
+    private final Runnable onPlaceFree;
+    /** Whether {@link #wakeUp} is queued in the budget; it is queued at most once at a time. */
+    private final AtomicBoolean awaitingPlace = new AtomicBoolean();
+    private final Runnable wakeUp = this::placeFree;
     private final AtomicInteger size = new AtomicInteger();
     private final Set<LifoEntry> entries = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedDeque<LifoEntry> idle = new ConcurrentLinkedDeque<>();
     private volatile boolean terminated;
 
-    private LifoPool(int maxSize, ConnectionBudget budget) {
+    private LifoPool(int maxSize, ConnectionBudget budget, Runnable onPlaceFree) {
         this.maxSize = maxSize;
         this.budget = budget;
+        this.onPlaceFree = onPlaceFree;
     }
 
     static <P> LifoPool<P> of(int maxSize) {
-        return of(maxSize, ConnectionBudget.unlimited());
+        return of(maxSize, ConnectionBudget.unlimited(), () -> { });
     }
 
-    static <P> LifoPool<P> of(int maxSize, ConnectionBudget budget) {
-        return new LifoPool<>(maxSize, budget);
+    /**
+     * @param maxSize     entries at most
+     * @param budget      shared with the other pools
+     * @param onPlaceFree run when a place this pool waited for is free: its destination sends its queue
+     * @return an empty pool
+     */
+    static <P> LifoPool<P> of(int maxSize, ConnectionBudget budget, Runnable onPlaceFree) {
+        return new LifoPool<>(maxSize, budget, onPlaceFree);
     }
 
     @Override
@@ -69,6 +82,9 @@ final class LifoPool<P> implements Pool<P> {
                 if (!budget.tryTake()) {
                     if (current > 0) {
                         size.decrementAndGet();
+                        if (awaitingPlace.compareAndSet(false, true)) {
+                            budget.awaitPlace(wakeUp);
+                        }
                         return null;
                     }
                     // A pool without a connection may open one beyond the budget, so that every upstream can make
@@ -85,6 +101,15 @@ final class LifoPool<P> implements Pool<P> {
             }
         }
         return null;
+    }
+
+    /** Woken by the budget (see {@link ConnectionBudget}): a place is free. */
+    private void placeFree() {
+        awaitingPlace.set(false);
+        if (!terminated) {
+            onPlaceFree.run();
+        }
+        budget.passOn(); // if this pool took no place, the next waiting pool may
     }
 
     @Override

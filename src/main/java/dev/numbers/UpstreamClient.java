@@ -88,7 +88,7 @@ final class UpstreamClient {
         // Jetty's pools scan their connections for an idle one on every acquire; with the hundreds of connections one
         // slow upstream needs, that scan was the service's hottest code (JFR: a third of the CPU). See LifoPool.
         int maxConnections = settings.maxConnectionsPerHost();
-        connections = ConnectionBudget.of(settings.maxConnections());
+        connections = ConnectionBudget.of(settings.maxConnections(), executor);
         transport.setConnectionPoolFactory(destination -> new LifoConnectionPool(destination, maxConnections,
                 connections));
         // Upstream responses are handled on the selector thread that read them instead of being handed to the pool

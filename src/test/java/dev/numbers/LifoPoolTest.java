@@ -12,7 +12,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.util.Pool;
 import org.junit.jupiter.api.Test;
 
@@ -72,8 +75,8 @@ class LifoPoolTest {
     @Test
     void poolsSharingABudgetHoldNoMoreEntriesTogetherThanItButAPoolMayOpenItsFirst() {
         ConnectionBudget budget = ConnectionBudget.of(3);
-        LifoPool<String> a = LifoPool.of(10, budget);
-        LifoPool<String> b = LifoPool.of(10, budget);
+        LifoPool<String> a = LifoPool.of(10, budget, () -> { });
+        LifoPool<String> b = LifoPool.of(10, budget, () -> { });
         Pool.Entry<String> a1 = a.reserve();
         a1.enable("a1", false);
         a.reserve().enable("a2", true);
@@ -81,7 +84,7 @@ class LifoPoolTest {
         assertNull(a.reserve(), "the budget is spent: a pool below its own maximum is full");
         assertNull(b.reserve());
         assertEquals(2, a.size());
-        LifoPool<String> c = LifoPool.of(10, budget);
+        LifoPool<String> c = LifoPool.of(10, budget, () -> { });
         assertNotNull(c.reserve(), "a pool without a connection opens one beyond the budget");
         assertEquals(4, budget.taken());
         assertNull(c.reserve(), "but only its first");
@@ -95,11 +98,62 @@ class LifoPoolTest {
     }
 
     @Test
+    void aPoolRefusedAPlaceIsWokenOnceWhenOneIsFreeFirstComeFirstServed() {
+        ConnectionBudget budget = ConnectionBudget.of(3);
+        List<String> woken = new ArrayList<>();
+        LifoPool<String> a = LifoPool.of(10, budget, () -> woken.add("a"));
+        AtomicReference<LifoPool<String>> self = new AtomicReference<>();
+        LifoPool<String> b = LifoPool.of(10, budget, () -> {
+            woken.add("b");
+            self.get().reserve().enable("b2", true); // as its destination does: it sends its queue
+        });
+        self.set(b);
+        LifoPool<String> c = LifoPool.of(10, budget, () -> woken.add("c")); // its queue is empty: takes nothing
+        Pool.Entry<String> a1 = a.reserve();
+        a1.enable("a1", true);
+        Pool.Entry<String> a2 = a.reserve();
+        a2.enable("a2", true);
+        Pool.Entry<String> b1 = b.reserve();
+        b1.enable("b1", true);
+        assertNull(b.reserve());
+        assertNull(b.reserve(), "refused twice, queued once");
+        c.reserve().enable("c1", true); // its first, beyond the budget
+        assertNull(c.reserve());
+        assertEquals(2, budget.waiting());
+        assertTrue(a1.remove());
+        assertEquals(List.of(), woken, "4 taken of 3 before: still no place free");
+        assertTrue(a2.remove());
+        assertEquals(List.of("b"), woken, "the first to wait is woken, and takes the place");
+        assertEquals(2, b.size());
+        assertEquals(1, budget.waiting());
+        assertTrue(b1.remove());
+        assertEquals(List.of("b", "c"), woken);
+        assertEquals(0, budget.waiting());
+        assertEquals(2, budget.taken());
+    }
+
+    @Test
+    void aTerminatedPoolPassesThePlaceItWaitedForOn() {
+        ConnectionBudget budget = ConnectionBudget.of(2);
+        List<String> woken = new ArrayList<>();
+        LifoPool<String> a = LifoPool.of(10, budget, () -> woken.add("a"));
+        LifoPool<String> b = LifoPool.of(10, budget, () -> woken.add("b"));
+        Pool.Entry<String> a1 = a.reserve();
+        a1.enable("a1", true);
+        b.reserve().enable("b1", true);
+        assertNull(a.reserve());
+        assertNull(b.reserve());
+        a.terminate(); // gives a1's place back: a is woken first, terminated, and passes the place on to b
+        assertEquals(List.of("b"), woken);
+        assertEquals(0, budget.waiting());
+    }
+
+    @Test
     void entriesOfATerminatedPoolAreRemovedOnceEachWithoutGivingTheirPlacesBackTwice() {
         // Jetty's AbstractConnectionPool closes the connections of a terminated pool by removing each entry: remove()
         // must answer true once, as in its own pools, and the budget must not be given back a second time.
         ConnectionBudget budget = ConnectionBudget.of(10);
-        LifoPool<String> pool = LifoPool.of(10, budget);
+        LifoPool<String> pool = LifoPool.of(10, budget, () -> { });
         pool.reserve().enable("idle", false);
         pool.reserve().enable("busy", true);
         java.util.Collection<Pool.Entry<String>> terminated = pool.terminate();
