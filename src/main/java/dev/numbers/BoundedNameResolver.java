@@ -43,7 +43,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * A lookup already in the native call runs to its end on its thread; its result is then dropped.
  *
  * <p>Where the resolutions learn their outcome: a lookup's result on its lookup thread; a refusal on the resolving
- * thread; a timeout on the {@code callbacks} executor (the client's pool), not on the timer that fired it. That timer
+ * thread; {@link #stop} on the stopping thread; a timeout on the {@code callbacks} executor (the client's pool), not
+ * on the timer that fired it. That timer
  * is the client's only one and also hands over every aggregation's deadline, and a name with hundreds of waiting
  * resolutions fails each through Jetty's connect-failure path: run there, they would hold up deadlines.
  *

@@ -3,6 +3,7 @@ package dev.numbers;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,15 +17,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one ({@link #takeBeyond()}), so every upstream keeps making progress; that excess is bounded by the origins
  * ({@code numbers.maxOrigins}).
  *
- * <p>Waiting for a place: a pool refused one asks to be woken ({@link #awaitPlace}); pools wait first come, first
- * served, each at most once at a time (the pool sees to that). Every place given back wakes the first waiting pool,
- * on the {@code wakeUps} executor (the client's pool: a place is given back inside Jetty's connection handling, and the
- * woken pool's destination sends its queue, which may open a connection). A woken pool that does not take the place
- * (its queue was empty, or it was terminated) passes it on ({@link #passOn}). So an upstream whose requests wait for a
- * place gets one of the next places freed, in turn with the other waiting upstreams, instead of only when one of its
- * own requests happens to be sent at the moment a place is free: under a tarpit that holds the budget, the tarpit's
- * own requests, sent all the time, took nearly every freed place. A pool that registers checks once more for a free
- * place after queueing, so a place given back between its refusal and its registration wakes it too.
+ * <p>Waiting for a place: a pool refused one queues its wake-up ({@link #awaitPlace}), at most once at a time (the
+ * pool sees to that). A place given back while pools wait, and while the budget would then have room, is not freed but
+ * handed over: it stays taken, now on behalf of the pool that has waited longest, whose wake-up runs on the
+ * {@code wakeUps} executor (the client's pool: a place is given back inside Jetty's connection handling, and the woken
+ * pool's destination sends its queue, which may open a connection). That pool's next {@code reserve} uses the place;
+ * a pool that does not (its queue was empty, its destination did not need another connection, or it was terminated)
+ * gives it back, which hands it to the next waiting pool. So no other pool can take a place meanwhile, and waiting
+ * upstreams get the places freed in turn: under a tarpit that holds the budget, the tarpit's own requests, sent all
+ * the time, had taken nearly every freed place before, and an upstream in use grew its pool only when one of its
+ * requests happened to be sent at the moment a place was free. A place given back while the budget is over its
+ * maximum (pools' first connections beyond it) is freed, not handed over. A pool that queues its wake-up takes a
+ * place for the first waiting pool if one is free by then, so a place given back between its refusal and its queueing
+ * is not lost to it.
  *
  * <p>Why: callers choose the upstreams, and an upstream that accepts connections and never answers (a tarpit) holds
  * each for the budget and its grace; without this bound, file descriptors followed aggregations in flight times URLs.
@@ -35,7 +40,7 @@ final class ConnectionBudget {
     private final int max;
     private final Executor wakeUps;
     private final AtomicInteger taken = new AtomicInteger();
-    /** Pools waiting for a place, first come first served; at most once each (LifoPool's flag). */
+    /** Wake-ups of pools waiting for a place, first come first served; each pool's at most once (LifoPool's flag). */
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
 
     private ConnectionBudget(int max, Executor wakeUps) {
@@ -80,27 +85,54 @@ final class ConnectionBudget {
         taken.incrementAndGet();
     }
 
+    /**
+     * Gives a place back: hands it over to the pool that has waited longest, if any waits and the budget is not over
+     * its maximum without this place; frees it otherwise.
+     */
     void giveBack() {
-        taken.decrementAndGet();
-        passOn();
+        while (true) {
+            int current = taken.get();
+            if (current <= max) {
+                Runnable next = waiting.poll();
+                if (next != null) {
+                    handOver(next);
+                    return;
+                }
+            }
+            if (taken.compareAndSet(current, current - 1)) {
+                return;
+            }
+        }
     }
 
     /**
-     * Queues a pool's wake-up, run once when a place is free; the caller must not queue it again before it has run.
+     * Runs a waiting pool's wake-up for the place it now holds. If the executor refuses (the client is stopping), the
+     * place is freed and the pool is not woken: it would only give the place back, and doing so here, pool after
+     * pool, would recurse once for each.
+     */
+    private void handOver(Runnable wakeUp) {
+        try {
+            wakeUps.execute(wakeUp);
+        } catch (RejectedExecutionException stopping) {
+            taken.decrementAndGet();
+        }
+    }
+
+    /**
+     * Queues a pool's wake-up, run once a place has been handed over to the pool; the caller must not queue it again
+     * before it has run, and must use the place, or {@link #giveBack} it, once it has.
      */
     void awaitPlace(Runnable wakeUp) {
         waiting.add(wakeUp);
-        passOn(); // a place given back before the wake-up was queued woke nobody
+        // A place given back before the wake-up was queued was freed rather than handed over: hand it over now.
+        if (tryTake()) {
+            giveBack();
+        }
     }
 
-    /** Wakes the first waiting pool if a place is free: after a give-back, or from a woken pool that took none. */
-    void passOn() {
-        if (taken.get() < max) {
-            Runnable next = waiting.poll();
-            if (next != null) {
-                UpstreamClient.runOnPool(wakeUps, next);
-            }
-        }
+    /** Forgets a queued wake-up (its pool was terminated); @return whether it was still queued */
+    boolean forget(Runnable wakeUp) {
+        return waiting.remove(wakeUp);
     }
 
     /** @return pools waiting for a place */

@@ -16,10 +16,18 @@ final class LifoConnectionPool extends AbstractConnectionPool {
     }
 
     /**
-     * What a pool does when a place in the budget it waited for is free: its destination sends its queued requests,
-     * reserving a connection for them as for a request sent just now.
+     * What a pool does when the budget hands it a place it waited for: its destination sends its queued requests,
+     * reserving a connection for them as for a request sent just now. Not while the client stops: no new connection
+     * then.
      */
     private static Runnable sendQueue(Destination destination) {
-        return destination instanceof HttpDestination http ? http::send : () -> { };
+        if (destination instanceof HttpDestination http) {
+            return () -> {
+                if (http.getHttpClient().isRunning()) {
+                    http.send();
+                }
+            };
+        }
+        return () -> { };
     }
 }

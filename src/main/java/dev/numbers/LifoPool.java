@@ -28,12 +28,15 @@ import org.eclipse.jetty.util.Pool;
  *
  * <p>Every entry also holds a place in a {@link ConnectionBudget} shared by all pools, from {@link #reserve()} until
  * it is removed (or the pool terminated): with the budget spent, {@code reserve} answers {@code null}, as when the pool
- * itself is full, and the pool waits for a place: once one is free it runs {@code onPlaceFree} (its destination sends
- * its queue, which reserves again), or passes the place on if it is terminated.
+ * itself is full, and the pool waits for a place: once the budget hands one over it runs {@code onPlaceFree} (its
+ * destination sends its queue, and the next {@code reserve} uses that place), and gives the place back if it was not
+ * used by then (see {@link ConnectionBudget}).
  *
  * @param <P> the pooled type
  */
 final class LifoPool<P> implements Pool<P> {
+
+    private static final System.Logger LOG = System.getLogger(LifoPool.class.getName());
 
     private static final int RESERVED = 0;
     private static final int IDLE = 1;
@@ -45,7 +48,9 @@ final class LifoPool<P> implements Pool<P> {
     private final Runnable onPlaceFree;
     /** Whether {@link #wakeUp} is queued in the budget; it is queued at most once at a time. */
     private final AtomicBoolean awaitingPlace = new AtomicBoolean();
-    private final Runnable wakeUp = this::placeFree;
+    /** Places the budget has handed over to this pool and no reserve has used yet. */
+    private final AtomicInteger handedOver = new AtomicInteger();
+    private final Runnable wakeUp = this::placeHandedOver;
     private final AtomicInteger size = new AtomicInteger();
     private final Set<LifoEntry> entries = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedDeque<LifoEntry> idle = new ConcurrentLinkedDeque<>();
@@ -79,7 +84,7 @@ final class LifoPool<P> implements Pool<P> {
                 return null;
             }
             if (size.compareAndSet(current, current + 1)) {
-                if (!budget.tryTake()) {
+                if (!takeHandedOver() && !budget.tryTake()) {
                     if (current > 0) {
                         size.decrementAndGet();
                         if (awaitingPlace.compareAndSet(false, true)) {
@@ -103,13 +108,38 @@ final class LifoPool<P> implements Pool<P> {
         return null;
     }
 
-    /** Woken by the budget (see {@link ConnectionBudget}): a place is free. */
-    private void placeFree() {
+    /**
+     * The wake-up the budget runs once it has handed a place over to this pool: the destination sends its queue, whose
+     * reserve uses the place; a place still unused afterwards goes back to the budget, which hands it to the next
+     * waiting pool. Each run gives back at most one unused place, so places handed over and given back balance when
+     * two runs overlap.
+     */
+    private void placeHandedOver() {
+        handedOver.incrementAndGet();
         awaitingPlace.set(false);
-        if (!terminated) {
-            onPlaceFree.run();
+        try {
+            if (!terminated) {
+                onPlaceFree.run();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Sending the queue of a pool given a connection place failed", e);
+        } finally {
+            if (takeHandedOver()) {
+                budget.giveBack();
+            }
         }
-        budget.passOn(); // if this pool took no place, the next waiting pool may
+    }
+
+    private boolean takeHandedOver() {
+        while (true) {
+            int places = handedOver.get();
+            if (places == 0) {
+                return false;
+            }
+            if (handedOver.compareAndSet(places, places - 1)) {
+                return true;
+            }
+        }
     }
 
     @Override
@@ -135,6 +165,13 @@ final class LifoPool<P> implements Pool<P> {
     @Override
     public Collection<Entry<P>> terminate() {
         terminated = true;
+        // Out of the budget's queue, so that it does not keep this pool; places handed over and not used go back.
+        if (awaitingPlace.get() && budget.forget(wakeUp)) {
+            awaitingPlace.set(false);
+        }
+        while (takeHandedOver()) {
+            budget.giveBack();
+        }
         List<Entry<P>> all = new ArrayList<>(entries);
         for (Entry<P> entry : all) {
             // Out of the count and the budget now; each entry's remove() still answers true once, as Jetty's

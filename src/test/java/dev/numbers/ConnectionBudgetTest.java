@@ -11,7 +11,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.BufferingResponseListener;
+import org.eclipse.jetty.client.Destination;
+import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Result;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The connection budget with the upstream client as the service builds it: an upstream whose request waits for a
- * place gets the next place freed, though nothing more is sent to it.
+ * place gets the next place freed, though nothing more is sent to it, and another upstream asking at that moment
+ * cannot take it.
  */
 class ConnectionBudgetTest {
 
@@ -39,7 +43,7 @@ class ConnectionBudgetTest {
                             callback);
                 }));
         tarpit = RawUpstream.start(RawUpstream.silent());
-        client = UpstreamClient.create(Settings.load(SettingSource.of(Map.of(Settings.MAX_CONNECTIONS, "2",
+        client = UpstreamClient.create(Settings.load(SettingSource.of(Map.of(Settings.MAX_CONNECTIONS, "3",
                 Settings.ALLOWED_NETWORKS, "127.0.0.0/8"))));
         client.start();
     }
@@ -53,42 +57,72 @@ class ConnectionBudgetTest {
     }
 
     @Test
-    void anUpstreamWaitingForAPlaceGetsTheNextOneFreedThoughNothingMoreIsSentToIt() throws Exception {
+    void anUpstreamWaitingForAPlaceGetsTheNextOneFreedAndNoOtherUpstreamCanTakeIt() throws Exception {
         ConnectionBudget budget = client.connections();
-        // The upstream gets a pooled connection, the tarpit the budget's other place.
-        assertEquals(200, send(upstream.url("/ok"), 5).get(10, TimeUnit.SECONDS).getResponse().getStatus());
-        CompletableFuture<Result> trapped = send(tarpit.url("/"), 1);
-        await(() -> tarpit.accepted() == 1 && budget.taken() == 2, "the tarpit's connection");
+        // The upstream gets a pooled connection, the tarpit the budget's two other places (two, so that its pool keeps
+        // a connection below: a pool with none may open its first beyond the budget).
+        assertEquals(200, send(upstream.url("/ok")).result.get(10, TimeUnit.SECONDS).getResponse().getStatus());
+        Sent trapped = send(tarpit.url("/1"));
+        Sent trappedToo = send(tarpit.url("/2"));
+        await(() -> tarpit.accepted() == 2 && budget.taken() == 3, "the tarpit's connections");
         // The first held request takes the upstream's connection; the second finds the budget spent and a pool with a
-        // connection, so it waits in the upstream's queue, and the pool waits for a place.
-        CompletableFuture<Result> first = send(upstream.url("/held"), 60);
+        // connection, so it waits in the upstream's queue, and the pool waits for a place. So does the tarpit's, for
+        // a second request of its own.
+        Sent first = send(upstream.url("/held"));
         await(() -> held.size() == 1, "the first held request at the upstream");
-        CompletableFuture<Result> second = send(upstream.url("/held"), 60);
+        Sent second = send(upstream.url("/held"));
         await(() -> budget.waiting() == 1, "the upstream's pool waiting for a place");
-        assertEquals(1, held.size());
-        // The tarpit's request times out and its connection closes: the place goes to the waiting pool, which opens a
-        // connection for its queued request while the first is still held. Before, that request waited for the
-        // first to end (here: its 60 s timeout): a freed place woke no other pool.
-        assertTrue(trapped.get(10, TimeUnit.SECONDS).isFailed());
+        Sent trappedAgain = send(tarpit.url("/3"));
+        await(() -> budget.waiting() == 2, "the tarpit's pool waiting for a place");
+        // One of the tarpit's connections closes. Jetty then sends the tarpit's queue at once, on the closing thread,
+        // but the place has been handed over to the upstream, which waited first: its queued request is sent on a new
+        // connection while the first is still held. Before, a freed place woke no other pool and went to whichever
+        // asked first, here the tarpit; without it the upstream's request waited for the first to end (its 60 s
+        // timeout).
+        trapped.request.abort(new Exception("the test frees the place"));
+        assertTrue(trapped.result.get(10, TimeUnit.SECONDS).isFailed());
         await(() -> held.size() == 2, "the second held request at the upstream");
-        assertEquals(0, budget.waiting());
+        assertEquals(2, tarpit.accepted(), "the tarpit took the place");
+        assertEquals(3, budget.taken());
         held.forEach(Runnable::run);
         held.clear();
-        assertEquals(200, first.get(10, TimeUnit.SECONDS).getResponse().getStatus());
-        assertEquals(200, second.get(10, TimeUnit.SECONDS).getResponse().getStatus());
-        assertEquals(2, budget.taken(), "the upstream's two connections");
+        assertEquals(200, first.result.get(10, TimeUnit.SECONDS).getResponse().getStatus());
+        assertEquals(200, second.result.get(10, TimeUnit.SECONDS).getResponse().getStatus());
+        for (Sent end : java.util.List.of(trappedToo, trappedAgain)) {
+            end.request.abort(new Exception("the test ends"));
+            assertTrue(end.result.get(10, TimeUnit.SECONDS).isFailed());
+        }
+        // Every place is a connection some pool holds (the tarpit's pool may have opened one more for the request
+        // aborted last, kept idle), and no pool waits.
+        await(() -> budget.waiting() == 0 && budget.taken() == connectionsHeld(client, -1), "places given back");
     }
 
-    private CompletableFuture<Result> send(String url, int timeoutSeconds) {
+    /** A request sent, and its result. */
+    private record Sent(Request request, CompletableFuture<Result> result) {
+    }
+
+    /** Sends with a timeout far beyond the test's waits: the test decides when a request ends. */
+    private Sent send(String url) {
         CompletableFuture<Result> done = new CompletableFuture<>();
-        client.httpClient().newRequest(url).timeout(timeoutSeconds, TimeUnit.SECONDS)
-                .send(new BufferingResponseListener() {
-                    @Override
-                    public void onComplete(Result result) {
-                        done.complete(result);
-                    }
-                });
-        return done;
+        Request request = client.httpClient().newRequest(url).timeout(60, TimeUnit.SECONDS);
+        request.send(new BufferingResponseListener() {
+            @Override
+            public void onComplete(Result result) {
+                done.complete(result);
+            }
+        });
+        return new Sent(request, done);
+    }
+
+    /** Connections the client's pools hold, open or being opened, to {@code port} (any port if negative). */
+    static int connectionsHeld(UpstreamClient client, int port) {
+        int count = 0;
+        for (Destination destination : client.httpClient().getDestinations()) {
+            if (port < 0 || destination.getOrigin().getAddress().getPort() == port) {
+                count += ((AbstractConnectionPool) destination.getConnectionPool()).getConnectionCount();
+            }
+        }
+        return count;
     }
 
     /** Waits up to 10 s, a margin no loaded machine needs, for what the test expects next. */

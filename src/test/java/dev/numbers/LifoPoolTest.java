@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.util.Pool;
 import org.junit.jupiter.api.Test;
@@ -133,18 +134,55 @@ class LifoPoolTest {
     }
 
     @Test
-    void aTerminatedPoolPassesThePlaceItWaitedForOn() {
+    void aTerminatedPoolLeavesTheQueueAndThePlaceGoesToTheNextWaitingPool() {
         ConnectionBudget budget = ConnectionBudget.of(2);
         List<String> woken = new ArrayList<>();
         LifoPool<String> a = LifoPool.of(10, budget, () -> woken.add("a"));
         LifoPool<String> b = LifoPool.of(10, budget, () -> woken.add("b"));
-        Pool.Entry<String> a1 = a.reserve();
-        a1.enable("a1", true);
+        a.reserve().enable("a1", true);
         b.reserve().enable("b1", true);
         assertNull(a.reserve());
         assertNull(b.reserve());
-        a.terminate(); // gives a1's place back: a is woken first, terminated, and passes the place on to b
+        assertEquals(2, budget.waiting());
+        a.terminate(); // leaves the queue, then gives a1's place back: handed to b, which does not use it
         assertEquals(List.of("b"), woken);
+        assertEquals(0, budget.waiting());
+        assertEquals(1, budget.taken(), "b gave the place it did not use back");
+    }
+
+    @Test
+    void aPlaceHandedOverCannotBeTakenByAnotherPoolMeanwhile() {
+        List<Runnable> wakeUps = new ArrayList<>(); // run when the test says, as the client's pool would, later
+        ConnectionBudget budget = ConnectionBudget.of(3, wakeUps::add);
+        AtomicReference<LifoPool<String>> self = new AtomicReference<>();
+        LifoPool<String> b = LifoPool.of(10, budget, () -> self.get().reserve().enable("b2", true));
+        self.set(b);
+        LifoPool<String> a = LifoPool.of(10, budget, () -> { });
+        a.reserve().enable("a1", true);
+        Pool.Entry<String> a2 = a.reserve();
+        a2.enable("a2", true);
+        b.reserve().enable("b1", true);
+        assertNull(b.reserve());
+        assertTrue(a2.remove()); // the place is handed over to b, which has not run yet
+        assertEquals(1, wakeUps.size());
+        assertEquals(3, budget.taken(), "a place handed over stays taken");
+        assertNull(a.reserve(), "another pool asking meanwhile finds no place");
+        wakeUps.remove(0).run();
+        assertEquals(2, b.size(), "b used the place handed over to it");
+        assertEquals(3, budget.taken());
+        assertEquals(1, budget.waiting(), "a waits now");
+    }
+
+    @Test
+    void aPlaceFreedBeforeAPoolQueuesItsWakeUpIsHandedToIt() {
+        // The pool was refused while the budget was spent; the place came back before it queued its wake-up.
+        ConnectionBudget budget = ConnectionBudget.of(1);
+        assertTrue(budget.tryTake());
+        budget.giveBack(); // nobody waits yet: freed
+        AtomicInteger woken = new AtomicInteger();
+        budget.awaitPlace(woken::incrementAndGet);
+        assertEquals(1, woken.get());
+        assertEquals(1, budget.taken(), "the place is held for the pool that was woken");
         assertEquals(0, budget.waiting());
     }
 

@@ -292,13 +292,7 @@ class NoLeakTest {
 
     /** Connections the client holds to the loopback upstream on {@code port}, or to every upstream for -1. */
     private static int connections(NumbersService running, int port) {
-        int count = 0;
-        for (Destination destination : running.client().httpClient().getDestinations()) {
-            if (port < 0 || destination.getOrigin().getAddress().getPort() == port) {
-                count += ((AbstractConnectionPool) destination.getConnectionPool()).getConnectionCount();
-            }
-        }
-        return count;
+        return ConnectionBudgetTest.connectionsHeld(running.client(), port);
     }
 
     private static int pending(NumbersService running) {
