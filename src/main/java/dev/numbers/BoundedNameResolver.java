@@ -44,9 +44,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>Where the resolutions learn their outcome: a lookup's result on its lookup thread; a refusal on the resolving
  * thread; {@link #stop} on the stopping thread; a timeout on the {@code callbacks} executor (the client's pool), not
- * on the timer that fired it. That timer
- * is the client's only one and also hands over every aggregation's deadline, and a name with hundreds of waiting
- * resolutions fails each through Jetty's connect-failure path: run there, they would hold up deadlines.
+ * on the timer that fired it. That timer is the client's only one and also hands over every aggregation's deadline,
+ * and a name with hundreds of waiting resolutions fails each through Jetty's connect-failure path: run there, they
+ * would hold up deadlines.
  *
  * <p>Thread-safe. {@link #stop} ends its threads (waiting a bounded time for lookups in progress).
  */

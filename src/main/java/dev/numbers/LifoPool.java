@@ -69,7 +69,8 @@ final class LifoPool<P> implements Pool<P> {
     /**
      * @param maxSize     entries at most
      * @param budget      shared with the other pools
-     * @param onPlaceFree run when a place this pool waited for is free: its destination sends its queue
+     * @param onPlaceFree run when the budget has handed this pool a place it waited for: its destination sends its
+     *                    queue, and the next {@code reserve} uses the place
      * @return an empty pool
      */
     static <P> LifoPool<P> of(int maxSize, ConnectionBudget budget, Runnable onPlaceFree) {
