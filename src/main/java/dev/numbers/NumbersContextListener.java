@@ -42,7 +42,6 @@ public final class NumbersContextListener implements ServletContextListener {
             InFlightLimiter limiter = InFlightLimiter.between(settings.minInFlight(), settings.maxInFlight());
             observer = PrometheusObserver.create(settings, limiter::inFlight, limiter::limit,
                     client.origins()::destinations, client.connections()::taken);
-            client.measureSelectorLag(observer::selectorLag);
             if (!settings.metricsPath().isEmpty()) {
                 register(context, METRICS_SERVLET, new PrometheusMetricsServlet(observer.registry()),
                         Settings.METRICS_PATH, settings.metricsPath());

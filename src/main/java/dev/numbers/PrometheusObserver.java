@@ -59,7 +59,6 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     private final Counter backdated;
     private final Counter backdatedSeconds;
     private final Counter undelivered;
-    private final Histogram selectorLag;
 
     private PrometheusObserver(PrometheusRegistry registry, Settings settings, IntSupplier inFlight,
             IntSupplier inFlightLimit, IntSupplier upstreamOrigins, IntSupplier upstreamConnections) {
@@ -126,16 +125,6 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
                 .name("numbers_answers_undelivered_total")
                 .help("Written answers that never reached their client whole: the client went away, or stopped "
                         + "reading until the container's idle timeout failed the write")
-                .withoutExemplars()
-                .register(registry);
-        selectorLag = Histogram.builder()
-                .name("numbers_upstream_selector_lag_seconds")
-                .unit(Unit.SECONDS)
-                .help("How long a task submitted to one of the upstream client's selector threads waited to run, "
-                        + "probed every 100 ms: how long an upstream response arriving then waited to be read. "
-                        + "Beyond a few ms the core is saturated and upstreams are cut that had answered")
-                .classicOnly()
-                .classicUpperBounds(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
                 .withoutExemplars()
                 .register(registry);
         GaugeWithCallback.builder()
@@ -213,11 +202,6 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     @Override
     public void answerUndelivered() {
         undelivered.inc();
-    }
-
-    /** Records one probe of a selector thread's lag ({@link SelectorLag}). */
-    void selectorLag(long nanos) {
-        selectorLag.observe(nanos / 1e9);
     }
 
     /** Unregisters everything, so that nothing holds this web application's metrics after it stopped. */

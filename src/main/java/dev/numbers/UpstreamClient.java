@@ -8,7 +8,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongConsumer;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -44,18 +43,11 @@ final class UpstreamClient {
      */
     static final int DNS_QUEUE = 256;
 
-    /** How often each selector thread's lag is probed: ten no-op tasks a second, each a selector wake-up at most. */
-    static final long SELECTOR_PROBE_MILLIS = 100;
-
     private final HttpClient httpClient;
     private final OriginLimit origins;
     private final ConnectionBudget connections;
     private final BoundedNameResolver names;
     private final QueuedThreadPool executor;
-    private final ClientConnector connector;
-    private final ScheduledExecutorScheduler scheduler;
-    /** Set once the lag is measured ({@link #measureSelectorLag}). */
-    private volatile SelectorLag selectorLag;
     private final ScheduledThreadPoolExecutor timer;
     /** The timer's threads, joined on stop: an executor counts as terminated a moment before its thread has ended. */
     private final Queue<Thread> timerThreads = new ConcurrentLinkedQueue<>();
@@ -79,9 +71,9 @@ final class UpstreamClient {
         });
         // Deadline and request timers are cancelled by the thousand; cancelled ones must not pile up in the queue.
         timer.setRemoveOnCancelPolicy(true);
-        scheduler = new ScheduledExecutorScheduler(timer);
+        ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler(timer);
 
-        connector = new ClientConnector();
+        ClientConnector connector = new ClientConnector();
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
         // The connect timeout (2 s by default) outlives the budget on purpose. A fetch gives up at the budget, but its
@@ -183,21 +175,7 @@ final class UpstreamClient {
      * Stops the client (aborting whatever is still in flight) and waits for its threads to end. Must not be called
      * from one of the client's own threads.
      */
-    /**
-     * Starts measuring how far behind the client's selector threads run ({@link SelectorLag}), every
-     * {@value #SELECTOR_PROBE_MILLIS} ms, until {@link #stop()}; the client must be started.
-     *
-     * @param report receives each lag in nanoseconds, on a selector thread: must not block
-     */
-    void measureSelectorLag(LongConsumer report) {
-        selectorLag = SelectorLag.start(connector, scheduler, SELECTOR_PROBE_MILLIS, report);
-    }
-
     void stop() throws Exception {
-        SelectorLag lag = selectorLag;
-        if (lag != null) {
-            lag.stop();
-        }
         try {
             httpClient.stop();
         } finally {

@@ -216,18 +216,6 @@ class MetricsTest {
     }
 
     @Test
-    void probesTheUpstreamClientsSelectorThreadsForTheirLag() throws Exception {
-        // Ten probes a second per selector: a few seconds at most to see several, whatever the machine.
-        Scrape scrape = Scrape.await(service, s -> s.value("numbers_upstream_selector_lag_seconds_count") >= 3);
-        double count = scrape.value("numbers_upstream_selector_lag_seconds_count");
-        double mean = scrape.value("numbers_upstream_selector_lag_seconds_sum") / count;
-        // An idle selector runs a probe at once; the margin is for a loaded machine.
-        assertTrue(mean < 0.1, "mean selector lag " + mean + " s over " + count + " probes while idle");
-        assertEquals(List.of(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, Double.POSITIVE_INFINITY),
-                scrape.bounds("numbers_upstream_selector_lag_seconds"));
-    }
-
-    @Test
     void servesOpenMetricsAndProtobufWhenTheScraperAsksForThem() throws Exception {
         HttpResponse<String> openMetrics = service.send(HttpRequest.newBuilder(service.uri("/metrics"))
                 .header("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8")
