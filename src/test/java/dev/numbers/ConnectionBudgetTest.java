@@ -10,8 +10,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.Destination;
@@ -67,20 +65,21 @@ class ConnectionBudgetTest {
         // One after the other: sent together, Jetty may try for a third connection while both are opening, and that
         // refusal would queue the tarpit's pool before the upstream's.
         Sent trapped = send(tarpit.url("/1"));
-        await(() -> tarpit.accepted() == 1 && queued(tarpit.port()) == 0, "the tarpit's first request sent");
+        NoLeakTest.awaitTrue(() -> tarpit.accepted() == 1 && queued(tarpit.port()) == 0,
+                "the tarpit's first request sent");
         Sent trappedToo = send(tarpit.url("/2"));
-        await(() -> tarpit.accepted() == 2 && queued(tarpit.port()) == 0 && budget.taken() == 3,
+        NoLeakTest.awaitTrue(() -> tarpit.accepted() == 2 && queued(tarpit.port()) == 0 && budget.taken() == 3,
                 "the tarpit's second request sent");
         assertEquals(0, budget.waiting());
         // The first held request takes the upstream's connection; the second finds the budget spent and a pool with a
         // connection, so it waits in the upstream's queue, and the pool waits for a place. So does the tarpit's, for
         // a second request of its own.
         Sent first = send(upstream.url("/held"));
-        await(() -> held.size() == 1, "the first held request at the upstream");
+        NoLeakTest.awaitTrue(() -> held.size() == 1, "the first held request at the upstream");
         Sent second = send(upstream.url("/held"));
-        await(() -> budget.waiting() == 1, "the upstream's pool waiting for a place");
+        NoLeakTest.awaitTrue(() -> budget.waiting() == 1, "the upstream's pool waiting for a place");
         Sent trappedAgain = send(tarpit.url("/3"));
-        await(() -> budget.waiting() == 2, "the tarpit's pool waiting for a place");
+        NoLeakTest.awaitTrue(() -> budget.waiting() == 2, "the tarpit's pool waiting for a place");
         // One of the tarpit's connections closes. Jetty then sends the tarpit's queue at once, on the closing thread,
         // but the place has been handed over to the upstream, which waited first: its queued request is sent on a new
         // connection while the first is still held. Before, a freed place woke no other pool and went to whichever
@@ -88,7 +87,7 @@ class ConnectionBudgetTest {
         // timeout).
         trapped.request.abort(new Exception("the test frees the place"));
         assertTrue(trapped.result.get(10, TimeUnit.SECONDS).isFailed());
-        await(() -> held.size() == 2, "the second held request at the upstream");
+        NoLeakTest.awaitTrue(() -> held.size() == 2, "the second held request at the upstream");
         assertEquals(2, tarpit.accepted(), "the tarpit took the place");
         assertEquals(3, budget.taken());
         held.forEach(Runnable::run);
@@ -102,9 +101,9 @@ class ConnectionBudgetTest {
         // Every place is a connection some pool holds (the tarpit's pool may have opened one more for the request
         // aborted last, kept idle). A pool may still be queued, refused while its request was being aborted: woken,
         // it would find nothing to send and give the place back.
-        await(() -> budget.taken() == connectionsHeld(client, -1), () -> "places given back: " + budget.taken()
-                + " taken, " + connectionsHeld(client, -1) + " connections held; " + client.httpClient()
-                .getDestinations());
+        NoLeakTest.awaitTrue(() -> budget.taken() == connectionsHeld(client, -1), () -> "places given back: "
+                + budget.taken() + " taken, " + connectionsHeld(client, -1) + " connections held; "
+                + client.httpClient().getDestinations());
     }
 
     /** A request sent, and its result. */
@@ -140,18 +139,5 @@ class ConnectionBudgetTest {
         return client.httpClient().getDestinations().stream()
                 .filter(d -> d.getOrigin().getAddress().getPort() == port)
                 .mapToInt(d -> ((HttpDestination) d).getQueuedRequestCount()).sum();
-    }
-
-    /** Waits up to 10 s, a margin no loaded machine needs, for what the test expects next. */
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        await(condition, () -> what);
-    }
-
-    private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, () -> "timed out waiting for " + what.get());
-            Thread.sleep(5);
-        }
     }
 }

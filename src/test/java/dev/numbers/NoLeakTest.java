@@ -304,7 +304,13 @@ class NoLeakTest {
         return active;
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        awaitTrue(condition, () -> what);
+    }
+
+    /** Waits up to 10 s, a margin no loaded machine needs, for {@code condition}; {@code what} says what was not so. */
+    static void awaitTrue(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(20);
