@@ -193,11 +193,16 @@ final class AnswerWriter implements WriteListener {
                 done = delivery;
             }
         }
-        if (wrote != null) {
-            wrote.handedOver(failure);
-        }
-        if (done != null) {
-            done.finished(failure);
+        // The bookkeeping of how the answer left must never cost the exchange its completion: a throw there would
+        // leave the cycle open for good (no async timeout, and Jetty does not time out an idle async wait).
+        try {
+            if (wrote != null) {
+                wrote.handedOver(failure);
+            }
+        } finally {
+            if (done != null) {
+                done.finished(failure);
+            }
         }
     }
 }

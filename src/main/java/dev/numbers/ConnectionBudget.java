@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the time, had taken nearly every freed place before, and an upstream in use grew its pool only when one of its
  * requests happened to be sent at the moment a place was free. A place given back while the budget is over its
  * maximum (pools' first connections beyond it) is freed, not handed over. A pool that queues its wake-up takes a
- * place for the first waiting pool if one is free by then, so a place given back between its refusal and its queueing
- * is not lost to it.
+ * place for the first waiting pool if one is free by then, and a place freed while a wake-up is queued is taken back for
+ * it, so a place given back around a pool's queueing is not lost to it.
  *
  * <p>Why: callers choose the upstreams, and an upstream that accepts connections and never answers (a tarpit) holds
  * each for the budget and its grace; without this bound, file descriptors followed aggregations in flight times URLs.
@@ -41,11 +41,12 @@ final class ConnectionBudget {
     private final Executor wakeUps;
     private final AtomicInteger taken = new AtomicInteger();
     /** Wake-ups of pools waiting for a place, first come first served; each pool's at most once (LifoPool's flag). */
-    private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+    private final Queue<Runnable> waiting;
 
-    private ConnectionBudget(int max, Executor wakeUps) {
+    private ConnectionBudget(int max, Executor wakeUps, Queue<Runnable> waiting) {
         this.max = max;
         this.wakeUps = wakeUps;
+        this.waiting = waiting;
     }
 
     /**
@@ -54,7 +55,12 @@ final class ConnectionBudget {
      * @return an empty budget
      */
     static ConnectionBudget of(int max, Executor wakeUps) {
-        return new ConnectionBudget(max, wakeUps);
+        return new ConnectionBudget(max, wakeUps, new ConcurrentLinkedQueue<>());
+    }
+
+    /** As {@link #of(int)}, with the queue of wake-ups given (for tests that interleave with its operations). */
+    static ConnectionBudget withQueue(int max, Queue<Runnable> waiting) {
+        return new ConnectionBudget(max, Runnable::run, waiting);
     }
 
     /** As {@link #of(int, Executor)}, waking pools on the thread that gives a place back (for tests). */
@@ -100,6 +106,12 @@ final class ConnectionBudget {
                 }
             }
             if (taken.compareAndSet(current, current - 1)) {
+                // A pool may have queued its wake-up after the poll above and found no place before the decrement:
+                // each side publishes first (the wake-up, the freed place) and checks the other's after, so at least
+                // one of them sees both, and the place goes to the waiting pool.
+                if (current <= max && !waiting.isEmpty() && tryTake()) {
+                    giveBack();
+                }
                 return;
             }
         }

@@ -79,10 +79,23 @@ final class UpstreamFetch extends AbstractResponseListener {
     private long reserved;
     private boolean tooLarge;
 
+    /**
+     * Set when the answer was written without this fetch while its request was already sent ({@link #abandon} with
+     * the grace): the rest of its body is drained for the connection's sake, not kept, and it is not parsed.
+     */
+    private volatile boolean discarding;
+    private final RetainableByteBuffer.Mutable accumulator;
+
     private UpstreamFetch(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes, BodyMemory memory,
             NumbersBodyParser parser) {
-        super(new RetainableByteBuffer.DynamicCapacity(ByteBufferPool.NON_POOLING, false, maxBodyBytes,
-                MIN_BODY_BUFFER_BYTES, Integer.MAX_VALUE));
+        this(aggregation, client, uri, maxBodyBytes, memory, parser, new RetainableByteBuffer.DynamicCapacity(
+                ByteBufferPool.NON_POOLING, false, maxBodyBytes, MIN_BODY_BUFFER_BYTES, Integer.MAX_VALUE));
+    }
+
+    private UpstreamFetch(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes, BodyMemory memory,
+            NumbersBodyParser parser, RetainableByteBuffer.Mutable accumulator) {
+        super(accumulator);
+        this.accumulator = accumulator;
         this.aggregation = aggregation;
         this.uri = uri;
         this.maxBodyBytes = maxBodyBytes;
@@ -154,7 +167,9 @@ final class UpstreamFetch extends AbstractResponseListener {
      * Gives the request up once the answer has been written without it. A request still waiting for a connection is
      * aborted at once (that costs nothing); one already sent is left to finish within its total timeout, so that its
      * kept-alive connection goes back to the pool instead of being closed, which aborting an HTTP/1.1 exchange in
-     * the middle must do. Its result, if any, is ignored. See {@code numbers.abandonGrace}.
+     * the middle must do. Its result is ignored: the rest of its body is drained, not buffered, what it had buffered
+     * is freed (with its share of {@code numbers.maxBufferedBytes}, which live fetches need) at its next bytes or its
+     * end, and it is not parsed. See {@code numbers.abandonGrace}.
      *
      * <p>Jetty loses an abort that comes before the request's exchange is in the destination's queue: the request is
      * marked aborted, the exchange is queued anyway, and if the destination never gets a connection (a refused
@@ -165,6 +180,7 @@ final class UpstreamFetch extends AbstractResponseListener {
      */
     void abandon(Throwable cause, boolean keepSentRequests) {
         if (keepSentRequests && sent) {
+            discarding = true;
             return;
         }
         abandonCause = cause;
@@ -213,6 +229,11 @@ final class UpstreamFetch extends AbstractResponseListener {
             abortTooLarge(response);
             return;
         }
+        if (discarding) {
+            discardBody();
+            demander.run();
+            return;
+        }
         if (isSuccess(response.getStatus())) {
             if (!memory.tryReserve(chunk.remaining())) {
                 // The service-wide body budget is spent: abandon this body like one over its own cap.
@@ -234,7 +255,25 @@ final class UpstreamFetch extends AbstractResponseListener {
      */
     @Override
     public void onComplete(Result result) {
-        byte[] body = result.isSucceeded() && isSuccess(result.getResponse().getStatus()) ? getContent() : null;
+        if (discarding) {
+            // The answer left without this upstream: whatever it sent is not worth parsing.
+            discardBody();
+            aggregation.trace(uri, "left out of the answer, then "
+                    + (result.isSucceeded() ? "ended with " + result.getResponse().getStatus() : result.getFailure()));
+            aggregation.settle(this, UpstreamOutcome.LATE, null);
+            return;
+        }
+        byte[] body;
+        try {
+            body = result.isSucceeded() && isSuccess(result.getResponse().getStatus()) ? getContent() : null;
+        } catch (OutOfMemoryError e) {
+            // No room to copy the body out of its buffers: it is too large for this heap, and settles like any other
+            // (and gives back its reservation), rather than leaving its aggregation waiting for it.
+            tooLarge = true;
+            accumulator.clear();
+            settleAndRelease(new Result(result, e), null);
+            return;
+        }
         if (body != null && body.length > PARSE_IN_PLACE_BYTES) {
             UpstreamClient.runOnPool(executor, () -> settleAndRelease(result, body));
         } else {
@@ -246,9 +285,19 @@ final class UpstreamFetch extends AbstractResponseListener {
         try {
             settle(result, body);
         } finally {
-            memory.release(reserved);
-            reserved = 0;
+            releaseReservation();
         }
+    }
+
+    /** Drops what was buffered of a body whose fetch was abandoned, and its reservation; on the reading thread. */
+    private void discardBody() {
+        accumulator.clear();
+        releaseReservation();
+    }
+
+    private void releaseReservation() {
+        memory.release(reserved);
+        reserved = 0;
     }
 
     /** @param body the body of a successful response, else {@code null} */

@@ -2,6 +2,7 @@ package dev.numbers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -32,6 +33,22 @@ class AnswerWriterTest {
         assertEquals(List.of("handedOver null", "finished null"), delivery.events);
         assertEquals(1, out.closes);
         assertEquals(BODY.length, out.written);
+    }
+
+    @Test
+    void anAnswerIsFinishedEvenWhenRecordingHowItLeftThrows() throws Exception {
+        // Without an async timeout an exchange that is never completed stays open for good, with its in-flight slot.
+        AnswerWriter writer = AnswerWriter.register(responseWith(out));
+        RecordingDelivery throwing = new RecordingDelivery() {
+            @Override
+            public void handedOver(IOException failure) {
+                super.handedOver(failure);
+                throw new IllegalStateException("a broken observer");
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> writer.send(BODY, throwing));
+
+        assertEquals(List.of("handedOver null", "finished null"), throwing.events);
     }
 
     @Test
@@ -148,7 +165,7 @@ class AnswerWriterTest {
         }
     }
 
-    private static final class RecordingDelivery implements AnswerWriter.Delivery {
+    private static class RecordingDelivery implements AnswerWriter.Delivery {
         final List<String> events = new ArrayList<>();
 
         @Override

@@ -187,6 +187,34 @@ class LifoPoolTest {
     }
 
     @Test
+    void aPlaceFreedJustAfterAPoolFoundNoneIsHandedToIt() {
+        // The other order: the place is given back while the pool queues its wake-up — giveBack finds nobody waiting,
+        // the pool queues its wake-up and finds no place (still taken), then giveBack frees the place.
+        AtomicInteger woken = new AtomicInteger();
+        AtomicReference<ConnectionBudget> ref = new AtomicReference<>();
+        AtomicInteger polls = new AtomicInteger();
+        java.util.Queue<Runnable> queue = new java.util.concurrent.ConcurrentLinkedQueue<>() {
+            @Override
+            public Runnable poll() {
+                Runnable next = super.poll();
+                if (polls.incrementAndGet() == 1) {
+                    assertNull(next);
+                    ref.get().awaitPlace(woken::incrementAndGet); // in the gap between the poll and the decrement
+                    assertEquals(0, woken.get(), "no place yet: the giving back has not freed it");
+                }
+                return next;
+            }
+        };
+        ConnectionBudget budget = ConnectionBudget.withQueue(1, queue);
+        ref.set(budget);
+        assertTrue(budget.tryTake());
+        budget.giveBack();
+        assertEquals(1, woken.get(), "the waiting pool was woken");
+        assertEquals(1, budget.taken(), "the place is held for the pool that was woken");
+        assertEquals(0, budget.waiting());
+    }
+
+    @Test
     void entriesOfATerminatedPoolAreRemovedOnceEachWithoutGivingTheirPlacesBackTwice() {
         // Jetty's AbstractConnectionPool closes the connections of a terminated pool by removing each entry: remove()
         // must answer true once, as in its own pools, and the budget must not be given back a second time.

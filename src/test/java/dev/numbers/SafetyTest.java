@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -181,6 +182,36 @@ class SafetyTest {
                 Thread.sleep(20);
             }
             assertEquals(0, service.service().bodies().inUse(), "buffered bytes not returned");
+        }
+    }
+
+    @Test
+    void anUpstreamLeftOutButKeptForItsConnectionGivesUpItsShareOfTheBodyMemory() throws Exception {
+        // A is sent, so at the cutoff it is left to finish within the grace (for its connection) rather than aborted.
+        // It had 600 of the 1024 service-wide bytes buffered, and sends 300 more after the answer. Those are drained,
+        // not kept, and its 600 are given back: a later request's 600-byte upstream B fits while A still stalls.
+        String head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+        String body = "{\"numbers\":[10" + ",1".repeat(292) + "]}";
+        upstream.on("/b", json(body));
+        CountDownLatch answered = new CountDownLatch(1);
+        CountDownLatch stalling = new CountDownLatch(1);
+        try (RawUpstream a = RawUpstream.start((socket, out) -> {
+                    out.write((head + " ".repeat(600)).getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    answered.await(5, TimeUnit.SECONDS);
+                    out.write(" ".repeat(300).getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    stalling.await(30, TimeUnit.SECONDS);
+                });
+                NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_BODY_BYTES, "1KiB",
+                        Settings.MAX_BUFFERED_BYTES, "1KiB", Settings.ABANDON_GRACE, "30s"))) {
+            assertEquals("{\"numbers\":[]}", service.get(a.url("/a")).body());
+            answered.countDown();
+            NoLeakTest.awaitTrue(() -> service.service().bodies().inUse() == 0,
+                    () -> service.service().bodies().inUse() + " body bytes still reserved by the left-out upstream");
+            assertEquals("{\"numbers\":[1,10]}", service.get(upstream.url("/b")).body());
+        } finally {
+            stalling.countDown();
         }
     }
 
