@@ -194,15 +194,18 @@ final class AnswerWriter implements WriteListener {
             }
         }
         // The bookkeeping of how the answer left must never cost the exchange its completion: a throw there would
-        // leave the cycle open for good (no async timeout, and Jetty does not time out an idle async wait).
-        try {
-            if (wrote != null) {
+        // leave the cycle open for good (no async timeout, and Jetty does not time out an idle async wait). Nor may it
+        // reach the container: from onWritePossible, Jetty would report it to onError, which would count a delivered
+        // answer lost, or complete while the write is still pending.
+        if (wrote != null) {
+            try {
                 wrote.handedOver(failure);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Recording how an answer left failed", e);
             }
-        } finally {
-            if (done != null) {
-                done.finished(failure);
-            }
+        }
+        if (done != null) {
+            done.finished(failure);
         }
     }
 }

@@ -305,13 +305,19 @@ final class UpstreamFetch extends AbstractResponseListener {
         UpstreamOutcome outcome;
         long[] numbers = null;
         if (result.isSucceeded()) {
-            if (body != null) {
+            if (body != null && discarding) {
+                outcome = UpstreamOutcome.LATE; // left out while its large body waited for a pool thread: not parsed
+            } else if (body != null) {
                 try {
                     numbers = parser.parse(body);
                     outcome = UpstreamOutcome.OK;
                 } catch (NumbersBodyParser.InvalidBodyException e) {
                     aggregation.trace(uri, "invalid body: " + e.getMessage());
                     outcome = UpstreamOutcome.INVALID_BODY;
+                } catch (OutOfMemoryError e) {
+                    // No room for its numbers: too large for this heap, like a body that could not be copied out.
+                    aggregation.trace(uri, "too large for the heap: " + e);
+                    outcome = UpstreamOutcome.TOO_LARGE;
                 }
             } else {
                 outcome = UpstreamOutcome.HTTP_ERROR;

@@ -2,7 +2,6 @@ package dev.numbers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -46,9 +45,10 @@ class AnswerWriterTest {
                 throw new IllegalStateException("a broken observer");
             }
         };
-        assertThrows(IllegalStateException.class, () -> writer.send(BODY, throwing));
+        writer.send(BODY, throwing); // logged, not thrown: on the container's thread it would reach onError
 
         assertEquals(List.of("handedOver null", "finished null"), throwing.events);
+        assertEquals(1, out.closes);
     }
 
     @Test
