@@ -132,15 +132,7 @@ final class LifoPool<P> implements Pool<P> {
     }
 
     private boolean takeHandedOver() {
-        while (true) {
-            int places = handedOver.get();
-            if (places == 0) {
-                return false;
-            }
-            if (handedOver.compareAndSet(places, places - 1)) {
-                return true;
-            }
-        }
+        return handedOver.getAndUpdate(places -> Math.max(0, places - 1)) > 0;
     }
 
     @Override

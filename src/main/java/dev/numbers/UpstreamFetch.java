@@ -87,12 +87,6 @@ final class UpstreamFetch extends AbstractResponseListener {
     private final RetainableByteBuffer.Mutable accumulator;
 
     private UpstreamFetch(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes, BodyMemory memory,
-            NumbersBodyParser parser) {
-        this(aggregation, client, uri, maxBodyBytes, memory, parser, new RetainableByteBuffer.DynamicCapacity(
-                ByteBufferPool.NON_POOLING, false, maxBodyBytes, MIN_BODY_BUFFER_BYTES, Integer.MAX_VALUE));
-    }
-
-    private UpstreamFetch(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes, BodyMemory memory,
             NumbersBodyParser parser, RetainableByteBuffer.Mutable accumulator) {
         super(accumulator);
         this.accumulator = accumulator;
@@ -126,7 +120,9 @@ final class UpstreamFetch extends AbstractResponseListener {
 
     static UpstreamFetch prepare(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes,
             BodyMemory memory, NumbersBodyParser parser) {
-        return new UpstreamFetch(aggregation, client, uri, maxBodyBytes, memory, parser);
+        return new UpstreamFetch(aggregation, client, uri, maxBodyBytes, memory, parser,
+                new RetainableByteBuffer.DynamicCapacity(ByteBufferPool.NON_POOLING, false, maxBodyBytes,
+                        MIN_BODY_BUFFER_BYTES, Integer.MAX_VALUE));
     }
 
     /**

@@ -36,6 +36,10 @@ class SafetyTest {
     /** "Answered by the budget, not by the misbehaving upstream", with room for a loaded 2-core machine. */
     private static final long CLIENT_BOUND_MILLIS = 1_500;
     private static final String UNDELIVERED = "numbers_answers_undelivered_total";
+    /** A raw upstream's head announcing a body of 1 000 bytes, and a 600-byte body, for the body memory of 1 KiB. */
+    private static final String HEAD_OF_1000_BYTES =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+    private static final String BODY_OF_600_BYTES = "{\"numbers\":[10" + ",1".repeat(292) + "]}";
 
     private FakeUpstream upstream;
     private FakeUpstream forbidden;
@@ -162,18 +166,16 @@ class SafetyTest {
     void boundsTheMemoryOfAllBufferedBodiesTogether() throws Exception {
         // A holds 600 of the 1024 service-wide bytes while it stalls; B's 600 bytes cannot be reserved (too_large);
         // C's few bytes can. At the deadline: only C, and every reserved byte is returned.
-        String head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
-        String body = "{\"numbers\":[10" + ",1".repeat(292) + "]}";
-        upstream.on("/b", FakeUpstream.delayed(150, json(body)));
+        upstream.on("/b", FakeUpstream.delayed(150, json(BODY_OF_600_BYTES)));
         upstream.on("/c", FakeUpstream.delayed(150, json("{\"numbers\":[5]}")));
         try (RawUpstream a = RawUpstream.start((socket, out) -> {
-                    out.write((head + " ".repeat(600)).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    out.write((HEAD_OF_1000_BYTES + " ".repeat(600)).getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
                     Thread.sleep(3_000);
                 });
                 NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_BODY_BYTES, "1KiB",
                         Settings.MAX_BUFFERED_BYTES, "1KiB"))) {
-            assertEquals(600, body.length());
+            assertEquals(600, BODY_OF_600_BYTES.length());
             HttpResponse<String> response = service.get(a.url("/a"), upstream.url("/b"), upstream.url("/c"));
             assertEquals(200, response.statusCode());
             assertEquals("{\"numbers\":[5]}", response.body());
@@ -190,13 +192,11 @@ class SafetyTest {
         // A is sent, so at the cutoff it is left to finish within the grace (for its connection) rather than aborted.
         // It had 600 of the 1024 service-wide bytes buffered, and sends 300 more after the answer. Those are drained,
         // not kept, and its 600 are given back: a later request's 600-byte upstream B fits while A still stalls.
-        String head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
-        String body = "{\"numbers\":[10" + ",1".repeat(292) + "]}";
-        upstream.on("/b", json(body));
+        upstream.on("/b", json(BODY_OF_600_BYTES));
         CountDownLatch answered = new CountDownLatch(1);
         CountDownLatch stalling = new CountDownLatch(1);
         try (RawUpstream a = RawUpstream.start((socket, out) -> {
-                    out.write((head + " ".repeat(600)).getBytes(StandardCharsets.ISO_8859_1));
+                    out.write((HEAD_OF_1000_BYTES + " ".repeat(600)).getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
                     answered.await(5, TimeUnit.SECONDS);
                     out.write(" ".repeat(300).getBytes(StandardCharsets.ISO_8859_1));
