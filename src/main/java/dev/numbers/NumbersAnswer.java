@@ -37,7 +37,9 @@ final class NumbersAnswer {
             first = false;
         }
         json.append("]}");
-        return new NumbersAnswer(json.toString().getBytes(StandardCharsets.US_ASCII));
+        // Digits, signs, commas and brackets only: ISO-8859-1 gives the same bytes as US-ASCII, by a plain copy of the
+        // string's own bytes where US-ASCII checks each (3 % of the CPU of answering 600 000 numbers, JFR).
+        return new NumbersAnswer(json.toString().getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** @return the rendered JSON, for tests */

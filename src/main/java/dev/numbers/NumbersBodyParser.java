@@ -45,16 +45,17 @@ final class NumbersBodyParser {
      * @throws InvalidBodyException when the body breaks any rule above
      */
     long[] parse(byte[] body) {
+        Shape shape = Shape.of(body);
         // A decoding reader allocates an 8 KiB byte buffer whatever the input; for the usual small body one decoded
         // string is far cheaper (together ~45 % of the service's allocation at 500 requests/s before this). Larger
         // bodies stream, so a body is never held twice in memory. Both decoders replace malformed UTF-8 alike.
         if (body.length <= DECODE_AT_ONCE_BYTES) {
-            return parse(new StringReader(new String(body, StandardCharsets.UTF_8)));
+            return parse(new StringReader(new String(body, StandardCharsets.UTF_8)), shape);
         }
-        return parse(new InputStreamReader(new ByteArrayInputStream(body), StandardCharsets.UTF_8));
+        return parse(new InputStreamReader(new ByteArrayInputStream(body), StandardCharsets.UTF_8), shape);
     }
 
-    private long[] parse(Reader body) {
+    private long[] parse(Reader body, Shape shape) {
         try (JsonReader reader = new JsonReader(body)) {
             reader.setStrictness(Strictness.STRICT);
             long[] numbers = null;
@@ -64,7 +65,7 @@ final class NumbersBodyParser {
                     if (numbers != null) {
                         throw new InvalidBodyException("more than one member named numbers");
                     }
-                    numbers = readArray(reader);
+                    numbers = readArray(reader, shape);
                 } else {
                     reader.skipValue();
                 }
@@ -86,11 +87,14 @@ final class NumbersBodyParser {
         }
     }
 
-    private long[] readArray(JsonReader reader) throws IOException {
+    private long[] readArray(JsonReader reader, Shape shape) throws IOException {
         if (reader.peek() != JsonToken.BEGIN_ARRAY) {
             throw new InvalidBodyException("numbers is not an array");
         }
-        long[] numbers = new long[16];
+        // Sized once for the largest array the body can hold. Growing from 16 by doubling allocated four times the
+        // final size (300 000 numbers: 10 MB instead of 2.4 MB; 38 % of the service's allocation in the large
+        // payloads, JFR). The bound is maxNumbers as before: such an array needs a body of a million commas.
+        long[] numbers = new long[Math.min(maxNumbers, shape.elementsAtMost())];
         int count = 0;
         reader.beginArray();
         while (reader.hasNext()) {
@@ -101,13 +105,64 @@ final class NumbersBodyParser {
                 throw new InvalidBodyException("more than " + maxNumbers + " numbers");
             }
             if (count == numbers.length) {
-                numbers = Arrays.copyOf(numbers, Math.min(maxNumbers, numbers.length * 2));
+                numbers = Arrays.copyOf(numbers, Math.min(maxNumbers, numbers.length * 2)); // only if malformed
             }
-            // nextString() gives the literal as written; Long.parseLong accepts only a plain, in-range integer.
-            numbers[count++] = Long.parseLong(reader.nextString());
+            // nextString() gives the literal as written; Long.parseLong accepts only a plain, in-range integer. Where
+            // the body holds nothing else (Shape), nextLong() reads the same value without a
+            // string: it is lax only about fractions, exponents and out-of-range literals, none of which is there.
+            numbers[count++] = shape.onlyShortPlainIntegers()
+                    ? reader.nextLong()
+                    : Long.parseLong(reader.nextString());
         }
         reader.endArray();
-        return Arrays.copyOf(numbers, count);
+        return count == numbers.length ? numbers : Arrays.copyOf(numbers, count);
+    }
+
+    /**
+     * What one pass over a body's bytes tells before Gson reads it. The pass only chooses how to read the tokens and
+     * how large an array to allocate; Gson still checks the syntax, so a malformed body, whose strings the pass may
+     * misjudge, is rejected either way.
+     *
+     * @param onlyShortPlainIntegers no {@code .}, {@code e} or {@code E} and no run of more than 18 digits outside
+     *                               strings: every number in the body is a plain integer that fits in a long, so
+     *                               Gson's own integer reading ({@code nextLong}) is exact and the string per element
+     *                               that the strict reading needs is saved (2 of every 5 samples of parsing
+     *                               3 × 300 000 numbers on one core, JFR)
+     * @param elementsAtMost         the commas outside strings, plus one: no array in the body has more elements
+     */
+    record Shape(boolean onlyShortPlainIntegers, int elementsAtMost) {
+
+        /** Every integer of up to 18 digits fits in a long ({@code Long.MAX_VALUE} has 19). */
+        private static final int MAX_SAFE_DIGITS = 18;
+
+        static Shape of(byte[] body) {
+            boolean plain = true;
+            boolean inString = false;
+            int digits = 0;
+            int commas = 0;
+            for (int i = 0; i < body.length; i++) {
+                byte b = body[i];
+                if (inString) {
+                    if (b == '\\') {
+                        i++; // the escaped byte cannot end the string
+                    } else if (b == '"') {
+                        inString = false;
+                    }
+                } else if (b >= '0' && b <= '9') {
+                    plain &= ++digits <= MAX_SAFE_DIGITS;
+                } else {
+                    digits = 0;
+                    if (b == ',') {
+                        commas++;
+                    } else if (b == '"') {
+                        inString = true;
+                    } else if (b == '.' || b == 'e' || b == 'E') {
+                        plain = false;
+                    }
+                }
+            }
+            return new Shape(plain, commas + 1);
+        }
     }
 
     /** A body that breaks the upstream contract; carries no stack trace since it is an expected outcome. */
