@@ -101,6 +101,7 @@ final class Aggregation implements AsyncListener {
     private final Executor executor;
     private volatile Scheduler.Task deadline;
     private final SafetyMargin margin;
+    private final MergeCost mergeCost;
     private final InFlightLimiter limiter;
     /** nanoTime at which pending upstreams are abandoned: arrival + budget - the margin in force at arrival. */
     private volatile long cutoffNanos;
@@ -117,6 +118,7 @@ final class Aggregation implements AsyncListener {
         // Non-blocking from here on: registered in the first dispatch, before any upstream can settle.
         this.writer = AnswerWriter.register(b.response);
         this.margin = b.margin;
+        this.mergeCost = b.mergeCost;
         this.limiter = b.limiter;
         this.scheduler = b.client.getScheduler();
         this.executor = b.client.getExecutor();
@@ -177,16 +179,26 @@ final class Aggregation implements AsyncListener {
     /**
      * Merges one upstream's numbers unless the answer is already being written. Never blocks: it usually runs on the
      * HttpClient's selector thread. The writer takes the exclusive side only after moving the phase, so when the
-     * shared side cannot be had at once the answer is being written and this upstream is late anyway.
+     * shared side cannot be had at once the answer is being written and this upstream is late anyway. A large merge
+     * that would still run at the cutoff is not begun ({@link MergeCost}): the writer would wait for it.
      */
     private boolean merge(long[] values) {
+        long start = System.nanoTime();
+        long expected = mergeCost.estimateNanos(values.length, start);
+        if (expected > 0 && start + expected > cutoffNanos) {
+            trace(null, "left out an upstream of " + values.length + " numbers: merging them would take ~"
+                    + expected / 1_000_000 + "ms, past the cutoff");
+            return false;
+        }
         if (!mergeLock.readLock().tryLock()) {
             return false;
         }
+        MergeCost.Merge measured = null;
         try {
             if (phase.get() != Phase.FETCHING) {
                 return false; // the answer is being (or has been) written without this upstream
             }
+            measured = mergeCost.begin(values.length);
             long previous = 0;
             for (int i = 0; i < values.length; i++) {
                 long value = values[i];
@@ -199,6 +211,7 @@ final class Aggregation implements AsyncListener {
             return true;
         } finally {
             mergeLock.readLock().unlock();
+            mergeCost.end(measured, System.nanoTime());
         }
     }
 
@@ -400,6 +413,7 @@ final class Aggregation implements AsyncListener {
         private AggregationObserver observer = AggregationObserver.NONE;
         private Runnable onFinished = () -> { };
         private SafetyMargin margin;
+        private MergeCost mergeCost;
         private BodyMemory bodies;
         private InFlightLimiter limiter;
 
@@ -450,6 +464,12 @@ final class Aggregation implements AsyncListener {
 
         Builder margin(SafetyMargin margin) {
             this.margin = margin;
+            return this;
+        }
+
+        /** The service's measure of large merges: an upstream whose merge would end after the cutoff is left out. */
+        Builder mergeCost(MergeCost mergeCost) {
+            this.mergeCost = mergeCost;
             return this;
         }
 

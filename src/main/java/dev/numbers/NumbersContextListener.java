@@ -50,7 +50,7 @@ public final class NumbersContextListener implements ServletContextListener {
                 register(context, HEALTH_SERVLET, new HealthServlet(), Settings.HEALTH_PATH, settings.healthPath());
             }
             context.setAttribute(NumbersService.ATTRIBUTE, new NumbersService(settings, client, limiter, observer,
-                    BodyMemory.of(settings.maxBufferedBytes())));
+                    BodyMemory.of(settings.maxBufferedBytes()), MergeCost.measured()));
         } catch (RuntimeException e) {
             // The deployment fails: leave no client thread and no registry behind.
             if (observer != null) {

@@ -90,6 +90,7 @@ public final class NumbersServlet extends HttpServlet {
                     .urls(upstreams.urls())
                     .observer(service.observer())
                     .margin(margin)
+                    .mergeCost(service.mergeCost())
                     .bodies(service.bodies())
                     .limiter(limiter)
                     .onFinished(release)

@@ -2,7 +2,6 @@ package dev.numbers;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The part of the budget reserved for getting the answer out: pending upstreams are abandoned at
@@ -15,29 +14,20 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * than necessary; when the machine is loaded the first late-ish answer raises it for every following request, and it
  * decays back ten seconds after the load is gone.
  *
- * <p>Lags are kept as maxima of one-second windows in a ring of ten; a window is reset lazily by the first report
- * that finds it stale. Two reports racing over such a reset can lose one lag value, which only delays the reaction by
- * one answer; no lock is taken on the request path.
+ * <p>Lags are kept as maxima of one-second windows in a ring of ten ({@link RecentMaximum}): no lock on the request
+ * path, and two reports racing over a window's reset can lose one lag, which only delays the reaction by one answer.
  */
 final class SafetyMargin {
 
-    private static final int WINDOWS = 10;
-    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long HEADROOM_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private final long floorNanos;
     private final long ceilingNanos;
-    /** Per slot: the window number (nanoTime / 1 s) it holds; Long.MIN_VALUE when never used. */
-    private final AtomicLongArray epochs = new AtomicLongArray(WINDOWS);
-    /** Per slot: the largest lag reported in that window, in nanoseconds. */
-    private final AtomicLongArray maxima = new AtomicLongArray(WINDOWS);
+    private final RecentMaximum lags = RecentMaximum.over(10, Duration.ofSeconds(1));
 
     private SafetyMargin(Duration floor, Duration ceiling) {
         this.floorNanos = floor.toNanos();
         this.ceilingNanos = ceiling.toNanos();
-        for (int i = 0; i < WINDOWS; i++) {
-            epochs.set(i, Long.MIN_VALUE);
-        }
     }
 
     /**
@@ -61,14 +51,7 @@ final class SafetyMargin {
         if (floorNanos == ceilingNanos) {
             return floorNanos;
         }
-        long epoch = Math.floorDiv(nowNanos, WINDOW_NANOS);
-        long worst = 0;
-        for (int i = 0; i < WINDOWS; i++) {
-            long age = epoch - epochs.get(i);
-            if (age >= 0 && age < WINDOWS) {
-                worst = Math.max(worst, maxima.get(i));
-            }
-        }
+        long worst = lags.get(nowNanos);
         long wanted = worst == 0 ? 0 : worst + worst / 2 + HEADROOM_NANOS;
         return Math.min(ceilingNanos, Math.max(floorNanos, wanted));
     }
@@ -87,13 +70,7 @@ final class SafetyMargin {
         if (lagNanos <= 0 || floorNanos == ceilingNanos) {
             return;
         }
-        long epoch = Math.floorDiv(nowNanos, WINDOW_NANOS);
-        int slot = (int) Math.floorMod(epoch, (long) WINDOWS);
-        long held = epochs.get(slot);
-        if (held != epoch && epochs.compareAndSet(slot, held, epoch)) {
-            maxima.set(slot, 0);
-        }
-        maxima.accumulateAndGet(slot, lagNanos, Math::max);
+        lags.record(lagNanos, nowNanos);
     }
 
     Duration floor() {
