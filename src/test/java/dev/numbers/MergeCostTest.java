@@ -46,12 +46,14 @@ class MergeCostTest {
     }
 
     @Test
-    void estimatesByTheSlowestRateOfTheLastTenSeconds() {
+    void estimatesByTheSlowestRateOfTheLastTenSecondsOrElseTheLastOne() {
         MergeCost cost = MergeCost.measured();
         cost.record(100_000, TimeUnit.MILLISECONDS.toNanos(40), NOW);
         cost.record(100_000, TimeUnit.MILLISECONDS.toNanos(10), NOW + TimeUnit.SECONDS.toNanos(5));
         assertEquals(TimeUnit.MILLISECONDS.toNanos(40), cost.estimateNanos(100_000, NOW + TimeUnit.SECONDS.toNanos(9)));
         assertEquals(TimeUnit.MILLISECONDS.toNanos(10), cost.estimateNanos(100_000, NOW + TimeUnit.SECONDS.toNanos(11)));
+        // Not forgotten when none is recent: otherwise refusing every merge for 10 s would admit the next at any cost.
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(10), cost.estimateNanos(100_000, NOW + TimeUnit.HOURS.toNanos(1)));
     }
 
     @Test
@@ -68,14 +70,6 @@ class MergeCostTest {
         one.end(first, NOW);
         two.end(other, NOW);
         assertEquals(TimeUnit.MILLISECONDS.toNanos(20), one.estimateNanos(100_000, NOW), "the merge has ended");
-    }
-
-    @Test
-    void keepsTheLastRateWhenNoneIsRecentSoThatRefusingEveryMergeDoesNotForgetIt() {
-        MergeCost cost = MergeCost.measured();
-        cost.record(100_000, TimeUnit.MILLISECONDS.toNanos(40), NOW);
-        cost.record(100_000, TimeUnit.MILLISECONDS.toNanos(10), NOW + TimeUnit.SECONDS.toNanos(5));
-        assertEquals(TimeUnit.MILLISECONDS.toNanos(10), cost.estimateNanos(100_000, NOW + TimeUnit.HOURS.toNanos(1)));
     }
 
     @Test
