@@ -185,7 +185,7 @@ final class Aggregation implements AsyncListener {
     private boolean merge(long[] values) {
         long start = System.nanoTime();
         long expected = mergeCost.estimateNanos(values.length, start);
-        if (expected > 0 && start + expected > cutoffNanos) {
+        if (expected > 0 && expected > cutoffNanos - start) { // nanoTime values compared by their difference
             trace(null, "left out an upstream of " + values.length + " numbers: merging them would take ~"
                     + expected / 1_000_000 + "ms, past the cutoff");
             return false;

@@ -3,6 +3,7 @@ package dev.numbers;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,9 +18,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * core do not inflate (their wall times would be several times each one's work, and no merge of this workload runs
  * alone). The estimate for a new merge is the slowest rate of the last ten seconds (or the last one measured, when
  * none is that recent), times its numbers, times the large merges that would share each processor with it, itself
- * included. Merges below {@link #MEASURED_FROM} numbers are neither measured nor ever left out for it, nor is anything
- * before the first large merge is measured. GC pauses and other work on the same processors are not in the estimate:
- * the safety margin, which measures how late answers leave, covers those.
+ * included. When no large merge has been measured for ten seconds, the last rate counts, halved for every further ten
+ * seconds: refused merges are not measured, so a rate that was too high must not refuse them for good, and forgetting
+ * it at once would admit the next merges at any cost. Merges below {@link #MEASURED_FROM} numbers are never left out
+ * for it, nor is any merge before the first large one has been measured, or where the JVM cannot time threads. GC
+ * pauses and other work on the same processors are not in the estimate: the safety margin, which measures how late
+ * answers leave, covers those.
  */
 final class MergeCost {
 
@@ -27,14 +31,21 @@ final class MergeCost {
     static final int MEASURED_FROM = 10_000;
     /** Rates are kept in picoseconds per number, so that a rate of a few nanoseconds keeps its precision. */
     private static final long PICOS_PER_NANO = 1000;
+    /** With no recent measure, the last rate is halved for every such span since it was measured. */
+    private static final long HALVING_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final RecentMaximum slowest = RecentMaximum.over(10, Duration.ofSeconds(1));
     private final int processors;
-    /** The last rate measured, for when none is recent: it must not fall to zero because every merge was refused. */
-    private volatile long lastPicosPerNumber;
+    /** The last rate measured and when, for when none is recent. */
+    private volatile Measure last = new Measure(0, 0);
     /** Large merges under way. */
     private final AtomicInteger merging = new AtomicInteger();
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    /** Whether this JVM times threads; if not, nothing is measured and no merge is left out. */
+    private final boolean timed;
+
+    private record Measure(long picosPerNumber, long atNanos) {
+    }
 
     /** A large merge under way; see {@link #begin}. */
     static final class Merge {
@@ -50,6 +61,7 @@ final class MergeCost {
 
     private MergeCost(int processors) {
         this.processors = processors;
+        this.timed = threads.isCurrentThreadCpuTimeSupported();
     }
 
     /** @return a cost with nothing measured yet, for the processors this JVM may use */
@@ -73,7 +85,9 @@ final class MergeCost {
         }
         long rate = slowest.get(nowNanos);
         if (rate == 0) {
-            rate = lastPicosPerNumber;
+            Measure measure = last;
+            long halvings = (nowNanos - measure.atNanos()) / HALVING_NANOS - 1; // the first span is the window's
+            rate = halvings >= Long.SIZE - 1 ? 0 : measure.picosPerNumber() >> Math.max(0, halvings);
         }
         int sharing = (merging.get() + processors) / processors; // this merge and those under way, per processor
         return rate * numbers / PICOS_PER_NANO * sharing;
@@ -86,11 +100,15 @@ final class MergeCost {
      * @return the merge, to be given to {@link #end}; {@code null} for a small one
      */
     Merge begin(int numbers) {
-        if (numbers < MEASURED_FROM) {
+        if (numbers < MEASURED_FROM || !timed) {
+            return null;
+        }
+        long cpuStart = threads.getCurrentThreadCpuTime(); // -1 while thread timing is switched off
+        if (cpuStart < 0) {
             return null;
         }
         merging.incrementAndGet();
-        return new Merge(numbers, threads.getCurrentThreadCpuTime());
+        return new Merge(numbers, cpuStart);
     }
 
     /**
@@ -111,7 +129,7 @@ final class MergeCost {
     void record(int numbers, long nanos, long nowNanos) {
         if (numbers >= MEASURED_FROM && nanos > 0) {
             long rate = Math.max(1, nanos * PICOS_PER_NANO / numbers);
-            lastPicosPerNumber = rate;
+            last = new Measure(rate, nowNanos);
             slowest.record(rate, nowNanos);
         }
     }

@@ -58,6 +58,7 @@ class AbandonGraceTest {
             while (count(service, false) != expected && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
+            Thread.sleep(200); // and still so a moment later: a connection being closed would have left by then
             return count(service, false);
         }
     }

@@ -46,14 +46,17 @@ class MergeCostTest {
     }
 
     @Test
-    void estimatesByTheSlowestRateOfTheLastTenSecondsOrElseTheLastOne() {
+    void estimatesByTheSlowestRateOfTheLastTenSecondsOrElseTheLastOneDecaying() {
         MergeCost cost = MergeCost.measured();
         cost.record(100_000, TimeUnit.MILLISECONDS.toNanos(40), NOW);
         cost.record(100_000, TimeUnit.MILLISECONDS.toNanos(10), NOW + TimeUnit.SECONDS.toNanos(5));
         assertEquals(TimeUnit.MILLISECONDS.toNanos(40), cost.estimateNanos(100_000, NOW + TimeUnit.SECONDS.toNanos(9)));
         assertEquals(TimeUnit.MILLISECONDS.toNanos(10), cost.estimateNanos(100_000, NOW + TimeUnit.SECONDS.toNanos(11)));
-        // Not forgotten when none is recent: otherwise refusing every merge for 10 s would admit the next at any cost.
-        assertEquals(TimeUnit.MILLISECONDS.toNanos(10), cost.estimateNanos(100_000, NOW + TimeUnit.HOURS.toNanos(1)));
+        // With none recent the last one counts, halved every further 10 s: refused merges are not measured, so a rate
+        // that was too high must not refuse them for good, nor may refusing them all for 10 s admit the next at once.
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(10), cost.estimateNanos(100_000, NOW + TimeUnit.SECONDS.toNanos(20)));
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(5), cost.estimateNanos(100_000, NOW + TimeUnit.SECONDS.toNanos(30)));
+        assertEquals(0, cost.estimateNanos(100_000, NOW + TimeUnit.HOURS.toNanos(1)));
     }
 
     @Test
@@ -74,7 +77,7 @@ class MergeCostTest {
 
     @Test
     void aLargeUpstreamWhoseMergeWouldEndAfterTheCutoffIsLeftOut() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of())) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "5s"))) {
             // As if the last large merge had taken 10 ms of processor time a number: this one would take 200 s.
             service.service().mergeCost().record(MergeCost.MEASURED_FROM, Duration.ofSeconds(100).toNanos(),
                     System.nanoTime());
@@ -89,7 +92,7 @@ class MergeCostTest {
 
     @Test
     void aLargeUpstreamIsMergedAndMeasuredWhenNothingSaysItWouldBeLate() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of())) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "5s"))) {
             Scrape before = Scrape.of(service);
             String body = service.get(upstream.url("/large"), upstream.url("/small")).body();
             assertTrue(body.startsWith("{\"numbers\":[0,1,2,3,"), () -> body.substring(0, 40));
