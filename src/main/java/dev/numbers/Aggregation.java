@@ -183,9 +183,8 @@ final class Aggregation implements AsyncListener {
      * that would still run at the cutoff is not begun ({@link MergeCost}): the writer would wait for it.
      */
     private boolean merge(long[] values) {
-        long start = System.nanoTime();
-        long expected = mergeCost.estimateNanos(values.length, start);
-        if (expected > 0 && expected > cutoffNanos - start) { // nanoTime values compared by their difference
+        long expected = mergeCost.estimateIfPast(values.length, cutoffNanos);
+        if (expected > 0) {
             trace(null, "left out an upstream of " + values.length + " numbers: merging them would take ~"
                     + expected / 1_000_000 + "ms, past the cutoff");
             return false;
@@ -211,7 +210,7 @@ final class Aggregation implements AsyncListener {
             return true;
         } finally {
             mergeLock.readLock().unlock();
-            mergeCost.end(measured, System.nanoTime());
+            mergeCost.end(measured);
         }
     }
 

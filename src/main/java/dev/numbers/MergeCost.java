@@ -94,6 +94,23 @@ final class MergeCost {
     }
 
     /**
+     * Whether a merge begun now would run past the cutoff. Reads the clock only for a large merge: small ones, every
+     * merge of the standard loads, cost one comparison.
+     *
+     * @param numbers     how many numbers the merge would insert
+     * @param cutoffNanos {@link System#nanoTime()} at which the answer is written
+     * @return the merge's expected time in nanoseconds when it would end after the cutoff, otherwise 0
+     */
+    long estimateIfPast(int numbers, long cutoffNanos) {
+        if (numbers < MEASURED_FROM) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        long expected = estimateNanos(numbers, now);
+        return expected > cutoffNanos - now ? expected : 0; // nanoTime values compared by their difference
+    }
+
+    /**
      * Begins a merge on the calling thread, which must also {@link #end} it.
      *
      * @param numbers how many numbers the merge inserts
@@ -114,9 +131,14 @@ final class MergeCost {
     /**
      * Ends a merge from {@link #begin}, on the thread that began it, and measures it.
      *
-     * @param merge    the merge, or {@code null} for a small one
-     * @param nowNanos {@link System#nanoTime()} now
+     * @param merge the merge, or {@code null} for a small one (then nothing is read, not even the clock)
      */
+    void end(Merge merge) {
+        if (merge != null) {
+            end(merge, System.nanoTime());
+        }
+    }
+
     void end(Merge merge, long nowNanos) {
         if (merge == null) {
             return;

@@ -60,6 +60,16 @@ class MergeCostTest {
     }
 
     @Test
+    void leavesOutOnlyALargeMergeThatWouldEndAfterTheCutoff() {
+        MergeCost cost = MergeCost.measured();
+        cost.record(100_000, TimeUnit.MILLISECONDS.toNanos(20), System.nanoTime());
+        long now = System.nanoTime();
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(20), cost.estimateIfPast(100_000, now), "the cutoff is now");
+        assertEquals(0, cost.estimateIfPast(100_000, now + TimeUnit.HOURS.toNanos(1)), "an hour is enough");
+        assertEquals(0, cost.estimateIfPast(MergeCost.MEASURED_FROM - 1, now), "a small merge never");
+    }
+
+    @Test
     void countsTheLargeMergesUnderWayThatShareAProcessor() {
         MergeCost one = MergeCost.onProcessors(1);
         one.record(100_000, TimeUnit.MILLISECONDS.toNanos(20), NOW);
