@@ -40,7 +40,8 @@ public final class NumbersContextListener implements ServletContextListener {
         PrometheusObserver observer = null;
         try {
             InFlightLimiter limiter = InFlightLimiter.between(settings.minInFlight(), settings.maxInFlight());
-            observer = PrometheusObserver.create(settings, limiter::inFlight, limiter::limit,
+            SafetyMargin margin = SafetyMargin.between(settings.safetyMargin(), settings.maxSafetyMargin());
+            observer = PrometheusObserver.create(settings, limiter::inFlight, limiter::limit, margin::currentNanos,
                     client.origins()::destinations, client.connections()::taken);
             if (!settings.metricsPath().isEmpty()) {
                 register(context, METRICS_SERVLET, new PrometheusMetricsServlet(observer.registry()),
@@ -49,8 +50,8 @@ public final class NumbersContextListener implements ServletContextListener {
             if (!settings.healthPath().isEmpty()) {
                 register(context, HEALTH_SERVLET, new HealthServlet(), Settings.HEALTH_PATH, settings.healthPath());
             }
-            context.setAttribute(NumbersService.ATTRIBUTE, new NumbersService(settings, client, limiter, observer,
-                    BodyMemory.of(settings.maxBufferedBytes()), MergeCost.measured()));
+            context.setAttribute(NumbersService.ATTRIBUTE, new NumbersService(settings, client, limiter, margin,
+                    observer, BodyMemory.of(settings.maxBufferedBytes()), MergeCost.measured()));
         } catch (RuntimeException e) {
             // The deployment fails: leave no client thread and no registry behind.
             if (observer != null) {

@@ -24,13 +24,11 @@ public final class NumbersServlet extends HttpServlet {
 
     private final AtomicLong ids = new AtomicLong();
     private transient NumbersService service;
-    private transient SafetyMargin margin;
     private transient ArrivalClock arrivals;
 
     @Override
     public void init() throws ServletException {
         service = NumbersService.from(getServletContext());
-        margin = SafetyMargin.between(service.settings().safetyMargin(), service.settings().maxSafetyMargin());
         arrivals = service.settings().pauseAwareArrival() ? ArrivalClock.pauseAware() : ArrivalClock.entryTime();
     }
 
@@ -89,7 +87,7 @@ public final class NumbersServlet extends HttpServlet {
                     .client(service.client().httpClient())
                     .urls(upstreams.urls())
                     .observer(service.observer())
-                    .margin(margin)
+                    .margin(service.margin())
                     .mergeCost(service.mergeCost())
                     .bodies(service.bodies())
                     .limiter(limiter)

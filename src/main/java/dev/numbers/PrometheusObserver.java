@@ -18,6 +18,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.stream.DoubleStream;
 
 /**
@@ -61,7 +62,8 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     private final Counter undelivered;
 
     private PrometheusObserver(PrometheusRegistry registry, Settings settings, IntSupplier inFlight,
-            IntSupplier inFlightLimit, IntSupplier upstreamOrigins, IntSupplier upstreamConnections) {
+            IntSupplier inFlightLimit, LongSupplier marginNanos, IntSupplier upstreamOrigins,
+            IntSupplier upstreamConnections) {
         this.registry = registry;
         double[] buckets = buckets(settings);
 
@@ -139,6 +141,13 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
                 .callback(callback -> callback.call(inFlightLimit.getAsInt()))
                 .register(registry);
         GaugeWithCallback.builder()
+                .name("numbers_safety_margin_seconds")
+                .unit(Unit.SECONDS)
+                .help("The self-tuning safety margin for requests arriving now, between numbers.safetyMargin and "
+                        + "numbers.maxSafetyMargin: pending upstreams are abandoned at the budget less this")
+                .callback(callback -> callback.call(marginNanos.getAsLong() / 1e9))
+                .register(registry);
+        GaugeWithCallback.builder()
                 .name("numbers_upstream_origins")
                 .help("Upstream origins the HTTP client keeps state for now (its destinations); at numbers.maxOrigins, "
                         + "fetches to other origins are not sent (too_many_origins)")
@@ -158,15 +167,16 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
      * @param settings the effective settings (the budget and the cutoff's range become histogram bucket bounds)
      * @param inFlight      reads the number of aggregations in flight, for the gauge
      * @param inFlightLimit reads the in-flight limit in force, for the gauge
+     * @param marginNanos reads the safety margin in force, in nanoseconds, for the gauge
      * @param upstreamOrigins reads the upstream origins the client keeps state for, for the gauge
      * @param upstreamConnections reads the upstream connections open or being opened, for the gauge
      * @return the observer; {@link #close()} it when the web application stops
      */
     static PrometheusObserver create(Settings settings, IntSupplier inFlight, IntSupplier inFlightLimit,
-            IntSupplier upstreamOrigins, IntSupplier upstreamConnections) {
+            LongSupplier marginNanos, IntSupplier upstreamOrigins, IntSupplier upstreamConnections) {
         PrometheusRegistry registry = new PrometheusRegistry();
         PrometheusObserver observer = new PrometheusObserver(registry, settings, inFlight, inFlightLimit,
-                upstreamOrigins, upstreamConnections);
+                marginNanos, upstreamOrigins, upstreamConnections);
         registerJvmMetrics(registry);
         return observer;
     }

@@ -64,6 +64,29 @@ class OperationalEndpointsTest {
     }
 
     @Test
+    void metricsShowTheSafetyMarginAtItsFloorWhileIdle() throws Exception {
+        try (NumbersServer service = NumbersServer.start()) {
+            assertEquals(Settings.defaults().safetyMargin().toNanos() / 1e9,
+                    Scrape.of(service).value("numbers_safety_margin_seconds"), 1e-9);
+        }
+    }
+
+    @Test
+    void anAnswerWrittenAfterItsCutoffRaisesTheSafetyMarginShownByMetrics() throws Exception {
+        // With a floor of 0 the answer to a never-answering upstream is written after its cutoff at the budget: its
+        // lag raises the margin to 1.5 times the lag plus 2 ms, within the ceiling.
+        try (FakeUpstream upstream = FakeUpstream.start().on("/never", FakeUpstream.never());
+                NumbersServer service = NumbersServer.start(Map.of(Settings.SAFETY_MARGIN, "0ms",
+                        Settings.MAX_SAFETY_MARGIN, "400ms", Settings.MIN_IN_FLIGHT, "512"))) {
+            assertEquals(0.0, Scrape.of(service).value("numbers_safety_margin_seconds"));
+            assertEquals(200, service.get(upstream.url("/never")).statusCode());
+            Scrape after = Scrape.await(service, s -> s.value("numbers_safety_margin_seconds") > 0);
+            double margin = after.value("numbers_safety_margin_seconds");
+            assertTrue(margin >= 0.002 && margin <= 0.4, after.text());
+        }
+    }
+
+    @Test
     void servesMetricsAndHealthAtConfiguredPathsOnly() throws Exception {
         try (NumbersServer service = NumbersServer.start(Map.of(Settings.METRICS_PATH, "/ops/prometheus",
                 Settings.HEALTH_PATH, "/ops/ready"))) {
