@@ -4,8 +4,8 @@ import jakarta.servlet.ServletContext;
 
 /**
  * What one deployed web application shares across requests: its settings, its upstream client, its in-flight
- * limiter, its safety margin, its observer and its measures. Created and torn down by {@link NumbersContextListener}; servlets look it
- * up with {@link #from(ServletContext)}.
+ * limiter, its safety margin, its observer and its measures. Created and torn down by
+ * {@link NumbersContextListener}; servlets look it up with {@link #from(ServletContext)}.
  *
  * @param settings  the effective settings
  * @param client    the shared upstream client
