@@ -145,7 +145,7 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
                 .unit(Unit.SECONDS)
                 .help("The self-tuning safety margin for requests arriving now, between numbers.safetyMargin and "
                         + "numbers.maxSafetyMargin: pending upstreams are abandoned at the budget less this")
-                .callback(callback -> callback.call(marginNanos.getAsLong() / 1e9))
+                .callback(callback -> callback.call(seconds(marginNanos.getAsLong())))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("numbers_upstream_origins")
@@ -244,6 +244,10 @@ final class PrometheusObserver implements AggregationObserver, AutoCloseable {
     }
 
     private static double seconds(Duration duration) {
-        return duration.toNanos() / 1e9;
+        return seconds(duration.toNanos());
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
     }
 }
