@@ -99,8 +99,11 @@ class MetricsTest {
         assertEquals(405, post.statusCode());
         assertServerTiming(post, null);
 
+        // Each fact is a counter and a histogram, updated one after the other: wait for both.
         Scrape after = awaitScrape(s -> s.sum(REQUESTS) - before.sum(REQUESTS) == 6
-                && s.sum(FETCHES) - before.sum(FETCHES) == 9);
+                && s.sum(FETCHES) - before.sum(FETCHES) == 9
+                && s.delta(before, REQUEST_DURATION + "_count") == 6
+                && s.delta(before, UPSTREAM_DURATION + "_count") == 9);
 
         assertAll(
                 () -> assertEquals(1, after.delta(before, REQUESTS, "result", "complete"), "complete"),
@@ -137,7 +140,10 @@ class MetricsTest {
     @Test
     void shedsBeyondTheInFlightLimitAndShowsTheRequestInFlight() throws Exception {
         service.close();
-        service = NumbersServer.start(Map.of(Settings.MAX_IN_FLIGHT, "1"));
+        // The held request's answer leaves at its cutoff; a margin of 100 ms keeps it before the budget on a loaded
+        // machine, so that "no late answer" below is about shedding, not about that machine's scheduling.
+        service = NumbersServer.start(Map.of(Settings.MAX_IN_FLIGHT, "1", Settings.SAFETY_MARGIN, "100ms",
+                Settings.MAX_SAFETY_MARGIN, "200ms"));
         Scrape before = scrape();
 
         CompletableFuture<HttpResponse<String>> holder = service.client().sendAsync(
@@ -152,7 +158,8 @@ class MetricsTest {
         assertEquals("{\"numbers\":[]}", holder.get(5, TimeUnit.SECONDS).body());
 
         Scrape after = awaitScrape(s -> s.sum(REQUESTS) - before.sum(REQUESTS) == 2
-                && s.sum(FETCHES) - before.sum(FETCHES) == 1 && s.value(IN_FLIGHT) == 0);
+                && s.sum(FETCHES) - before.sum(FETCHES) == 1 && s.value(IN_FLIGHT) == 0
+                && s.delta(before, REQUEST_DURATION + "_count") == 2);
         assertAll(
                 () -> assertEquals(1, during.value(IN_FLIGHT)),
                 () -> assertEquals(1, after.delta(before, REQUESTS, "result", "shed"), "shed"),
