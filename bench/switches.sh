@@ -6,6 +6,8 @@
 #
 # Usage: bench/switches.sh RATE URLS [COMMAND...]   (COMMAND serves /numbers on {PORT}; default: this repository's
 #        bench/sut.sh as in the sittings, SUT_OPTS as there). Needs BENCH_BIN (../shared/bench/build.sh).
+#        SWITCHES_PATH=/health measures the container's floor instead: the same requests sent to the trivial health
+#        servlet, which fetches nothing (default /numbers). SWITCHES_CONNS: the load generator's connections [800].
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 : "${BENCH_BIN:?set BENCH_BIN to the shared harness tools (see ../shared/bench/README.md)}"
@@ -15,7 +17,7 @@ export SUT_OPTS="${SUT_OPTS:--XX:+UseSerialGC -Xms256m -Xmx256m -XX:TieredStopAt
 export JETTY_HOME="${JETTY_HOME:-$here/target/jetty-home-12.1.8}"
 cmd=(); for a in "$@"; do cmd+=("${a//\{PORT\}/28000}"); done
 lg=("$BENCH_BIN/loadgen" -target http://127.0.0.1:28000 -upstream http://127.0.0.1:28090 -mode set -urls "$urls"
-  -delays fixed:50 -conns 800 -budget 500ms -timeout 1s -rate "$rate" -duration 20s)
+  -delays fixed:50 -conns "${SWITCHES_CONNS:-800}" -path "${SWITCHES_PATH:-/numbers}" -budget 500ms -timeout 1s -rate "$rate" -duration 20s)
 
 taskset -c 1 "$BENCH_BIN/upstream" -addr 127.0.0.1:28090 > /dev/null 2>&1 & up=$!
 taskset -c 0 "${cmd[@]}" > /dev/null 2>&1 & sut=$!
@@ -36,5 +38,5 @@ read -r u1 s1 c1 < <(sample)
 threads="$(ls "/proc/$pid/task" | wc -l)"
 n=$((rate * 20))
 awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v c=$((c1 - c0)) -v n="$n" -v t="$threads" -v r="$rate" -v k="$urls" \
-  'BEGIN { printf "rate %d/s, %d upstreams: user %.3f + system %.3f ms CPU per request, %.1f context switches per request, %d threads\n", r, k, u / n, s / n, c / n, t }'
+  -v p="${SWITCHES_PATH:-/numbers}" 'BEGIN { printf "%s at %d/s, %d upstreams: user %.3f + system %.3f ms CPU per request, %.1f context switches per request, %d threads\n", p, r, k, u / n, s / n, c / n, t }'
 grep -E "over 500ms" /tmp/switches-load.txt | sed 's/^ */  /'
