@@ -89,9 +89,10 @@ overload() {
     >> "$out/results.jsonl"
 }
 
+large_heap="-XX:+UseSerialGC -Xmx256m" # the large payloads' heap; the JVM's default compilers unless told otherwise
 large() { # NAME WARMUP COMMAND...: 3 x 300 000 numbers at 1/s, -Xmx256m; C1 only unless LARGE_OPTS says otherwise
   local name="$1" warmup="$2"; shift 2
-  SUT_OPTS="${LARGE_OPTS:--XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1}" "$here/run.sh" --scenarios large --large-rate 1 \
+  SUT_OPTS="${LARGE_OPTS:-$large_heap -XX:TieredStopAtLevel=1}" "$here/run.sh" --scenarios large --large-rate 1 \
     --warmup "$warmup" --duration 30s --out "$out/$name" -- "$@" > "$out/$name.txt" 2>&1 || true
   sed "s/\"scenario\":\"large\"/\"scenario\":\"$name\"/" "$out/$name/results.jsonl" >> "$out/results.jsonl" || true
 }
@@ -143,10 +144,10 @@ log large; large numbers-large 20s "${sut[@]}"
 if [ "$proposal" = 1 ]; then log large-proposal; large proposal-large 20s "$out/sut-proposal/bench/sut.sh" '{PORT}'; fi
 # One request a second of long parsing and merging loops: what C2 compiles best, and what C1 only (chosen above for
 # cold starts at high rates) slows down. Both sets again with the JVM's default compilers.
-log large-default-compilers; LARGE_OPTS="-XX:+UseSerialGC -Xmx256m" large numbers-large-default-compilers 20s "${sut[@]}"
+log large-default-compilers; LARGE_OPTS="$large_heap" large numbers-large-default-compilers 20s "${sut[@]}"
 if [ "$proposal" = 1 ]; then
   log large-proposal-default-compilers
-  LARGE_OPTS="-XX:+UseSerialGC -Xmx256m" large proposal-large-default-compilers 20s "$out/sut-proposal/bench/sut.sh" '{PORT}'
+  LARGE_OPTS="$large_heap" large proposal-large-default-compilers 20s "$out/sut-proposal/bench/sut.sh" '{PORT}'
 fi
 log rss; SUT_OPTS="-XX:+UseSerialGC -Xms128m -Xmx128m -XX:TieredStopAtLevel=1" "$harness/bench.sh" "${P[@]}" "${A[@]}" \
   --warmup 20s --label numbers-A-heap-128m -- "${sut[@]}" > "$out/numbers-A-128m.txt" 2>&1; record "$out/numbers-A-128m.txt"

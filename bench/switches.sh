@@ -16,8 +16,9 @@ rate="$1" urls="$2"; shift 2
 export SUT_OPTS="${SUT_OPTS:--XX:+UseSerialGC -Xms256m -Xmx256m -XX:TieredStopAtLevel=1}"
 export JETTY_HOME="${JETTY_HOME:-$here/target/jetty-home-12.1.8}"
 cmd=(); for a in "$@"; do cmd+=("${a//\{PORT\}/28000}"); done
+path="${SWITCHES_PATH:-/numbers}"
 lg=("$BENCH_BIN/loadgen" -target http://127.0.0.1:28000 -upstream http://127.0.0.1:28090 -mode set -urls "$urls"
-  -delays fixed:50 -conns "${SWITCHES_CONNS:-800}" -path "${SWITCHES_PATH:-/numbers}" -budget 500ms -timeout 1s -rate "$rate" -duration 20s)
+  -delays fixed:50 -conns "${SWITCHES_CONNS:-800}" -path "$path" -budget 500ms -timeout 1s -rate "$rate" -duration 20s)
 
 taskset -c 1 "$BENCH_BIN/upstream" -addr 127.0.0.1:28090 > /dev/null 2>&1 & up=$!
 taskset -c 0 "${cmd[@]}" > /dev/null 2>&1 & sut=$!
@@ -38,5 +39,5 @@ read -r u1 s1 c1 < <(sample)
 threads="$(ls "/proc/$pid/task" | wc -l)"
 n=$((rate * 20))
 awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v c=$((c1 - c0)) -v n="$n" -v t="$threads" -v r="$rate" -v k="$urls" \
-  -v p="${SWITCHES_PATH:-/numbers}" 'BEGIN { printf "%s at %d/s, %d upstreams: user %.3f + system %.3f ms CPU per request, %.1f context switches per request, %d threads\n", p, r, k, u / n, s / n, c / n, t }'
+  -v p="$path" 'BEGIN { printf "%s at %d/s, %d upstreams: user %.3f + system %.3f ms CPU per request, %.1f context switches per request, %d threads\n", p, r, k, u / n, s / n, c / n, t }'
 grep -E "over 500ms" /tmp/switches-load.txt | sed 's/^ */  /'
