@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# bench/sitting.sh: the side-by-side sitting of README "Performance" in one command — the reference solution, then
+# bench/sitting.sh: the side-by-side sitting of docs/performance.md in one command — the reference solution, then
 # this service, one after the other on this machine, with the shared harness (../shared/bench) for A–D and overload,
 # and bench/run.sh for large payloads (its FakeUpstream serves /big); then one Markdown table of everything.
 #
-# Usage: bench/sitting.sh [--skip-reference] [--proposal] [--out DIR]
+# Usage: bench/sitting.sh [--skip-reference] [--only-abc] [--out DIR]
 #   --skip-reference  measure this service only
-#   --proposal        also measure the large payloads with docs/proposals/sorted-arrays.patch applied
+#   --only-abc        scenarios A, B and C only (about 6 minutes with the reference)
 #   --out DIR         where everything goes [bench/results/sitting-<time>]
 # Needs: the Go tools of the shared harness in BENCH_BIN (../shared/bench/build.sh), `cd bench && mvn package`
 # (Jetty home, FakeUpstream), `mvn package` at the root (target/numbers.war). The WAR, jetty-base/ and sut.sh are
@@ -15,11 +15,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 harness="${HARNESS:-$repo/../shared/bench}"
-skip_ref=0; proposal=0; out="$here/results/sitting-$(date -u +%Y%m%d-%H%M%S)"
+skip_ref=0; only_abc=0; out="$here/results/sitting-$(date -u +%Y%m%d-%H%M%S)"
 while [ $# -gt 0 ]; do
   case "$1" in
     --skip-reference) skip_ref=1; shift;;
-    --proposal) proposal=1; shift;;
+    --only-abc) only_abc=1; shift;;
     --out) out="$2"; shift 2;;
     -h|--help) sed -n '2,14p' "$0"; exit 0;;
     *) echo "sitting.sh: unknown option $1" >&2; exit 2;;
@@ -37,14 +37,6 @@ freeze() { # source-tree destination: jetty-base, the WAR and sut.sh as they are
   cp "$1/target/numbers.war" "$2/target/" && cp "$here/sut.sh" "$2/bench/"
 }
 freeze "$repo" "$out/sut"
-if [ "$proposal" = 1 ]; then
-  tree="$out/proposal-src"
-  git -C "$repo" worktree add -q --detach "$tree" HEAD
-  git -C "$tree" apply "$repo/docs/proposals/sorted-arrays.patch"
-  (cd "$tree" && mvn -B -q -DskipTests package)
-  freeze "$tree" "$out/sut-proposal"
-  git -C "$repo" worktree remove --force "$tree"
-fi
 git -C "$repo" log -1 --format='commit %h %s' > "$out/commit.txt"
 
 P=(--port 28000 --upstream-port 28090)
@@ -102,17 +94,21 @@ if [ "$skip_ref" = 0 ]; then
   log ref-A; "$harness/bench.sh" "${P[@]}" "${A[@]}" --label ref-A > "$out/ref-A.txt" 2>&1; record "$out/ref-A.txt"
   log ref-B; "$harness/bench.sh" "${P[@]}" "${B[@]}" --label ref-B > "$out/ref-B.txt" 2>&1; record "$out/ref-B.txt"
   log ref-C; "$harness/bench.sh" "${P[@]}" "${C[@]}" --label ref-C > "$out/ref-C.txt" 2>&1; record "$out/ref-C.txt"
+  if [ "$only_abc" = 1 ]; then :; else
   log ref-D; "$harness/scripts/find_max_rate.sh" "${P[@]}" > "$out/ref-D.txt" 2>&1 || true
   rd="$(maxrate "$out/ref-D.txt")"; rs="$(servedrate "$out/ref-D.txt")"; log "ref-D: $rd req/s, served in full $rs req/s"
   log ref-overload; OVERLOAD_WARMUP=5s overload ref-overload "${rs:-$rd}" "${ref[@]}"
   log ref-large; large ref-large 5s "${ref[@]}"
+  fi
 fi
 export SUT_OPTS="$opts"
 log A; "$harness/bench.sh" "${P[@]}" "${A[@]}" --warmup 20s --label numbers-A -- "${sut[@]}" > "$out/numbers-A.txt" 2>&1; record "$out/numbers-A.txt"
 log B; "$harness/bench.sh" "${P[@]}" "${B[@]}" --warmup 20s --label numbers-B -- "${sut[@]}" > "$out/numbers-B.txt" 2>&1; record "$out/numbers-B.txt"
 log C; "$harness/bench.sh" "${P[@]}" "${C[@]}" --warmup 20s --label numbers-C -- "${sut[@]}" > "$out/numbers-C.txt" 2>&1; record "$out/numbers-C.txt"
-log C-margin-25ms; NUMBERS_SAFETY_MARGIN=25ms NUMBERS_MAX_SAFETY_MARGIN=25ms "$harness/bench.sh" "${P[@]}" "${C[@]}" \
-  --warmup 20s --label numbers-C-margin-25ms -- "${sut[@]}" > "$out/numbers-C25.txt" 2>&1; record "$out/numbers-C25.txt"
+if [ "$only_abc" = 1 ]; then
+  log done; java -cp "$here/target/numbers-bench.jar" dev.numbers.bench.ResultsTable "$out/results.jsonl" | tee "$out/results.md"
+  exit 0
+fi
 log D; "$harness/scripts/find_max_rate.sh" "${P[@]}" --start 1250 --warmup 20s -- "${sut[@]}" > "$out/numbers-D.txt" 2>&1 || true
 nd="$(maxrate "$out/numbers-D.txt")"; ns="$(servedrate "$out/numbers-D.txt")"
 log "numbers-D: $nd req/s, served in full $ns req/s"
@@ -141,14 +137,9 @@ if [ -n "${rs:-}" ]; then
 fi
 log overload; overload numbers-overload "${ns:-$nd}" "${sut[@]}"
 log large; large numbers-large 20s "${sut[@]}"
-if [ "$proposal" = 1 ]; then log large-proposal; large proposal-large 20s "$out/sut-proposal/bench/sut.sh" '{PORT}'; fi
 # One request a second of long parsing and merging loops: what C2 compiles best, and what C1 only (chosen above for
-# cold starts at high rates) slows down. Both sets again with the JVM's default compilers.
+# cold starts at high rates) slows down. Again with the JVM's default compilers.
 log large-default-compilers; LARGE_OPTS="$large_heap" large numbers-large-default-compilers 20s "${sut[@]}"
-if [ "$proposal" = 1 ]; then
-  log large-proposal-default-compilers
-  LARGE_OPTS="$large_heap" large proposal-large-default-compilers 20s "$out/sut-proposal/bench/sut.sh" '{PORT}'
-fi
 log rss; SUT_OPTS="-XX:+UseSerialGC -Xms128m -Xmx128m -XX:TieredStopAtLevel=1" "$harness/bench.sh" "${P[@]}" "${A[@]}" \
   --warmup 20s --label numbers-A-heap-128m -- "${sut[@]}" > "$out/numbers-A-128m.txt" 2>&1; record "$out/numbers-A-128m.txt"
 log done

@@ -322,7 +322,7 @@ final class Aggregation implements AsyncListener {
             } finally {
                 mergeLock.writeLock().unlock();
             }
-            answer.setHeaders(response, ServerTiming.of(arrivalNanos, mergedAtSnapshot, fetches.size()));
+            answer.setHeaders(response, ServerTiming.of(arrivalNanos, cutoffNanos, mergedAtSnapshot, fetches.size()));
         } catch (RuntimeException | Error e) {
             complete();
             throw e;

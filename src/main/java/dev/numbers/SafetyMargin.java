@@ -5,14 +5,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The part of the budget reserved for getting the answer out: pending upstreams are abandoned at
- * {@code budget - margin} after arrival. Self-tuning, as the reference solution's author proposed.
+ * {@code budget - margin} after arrival.
  *
- * <p>Every answer reports its <em>lag</em>: how long after its cutoff its last byte was handed to the container
- * (timer lag, thread hand-over, rendering and writing, GC pauses — everything the cutoff did not foresee). The margin
- * is 1.5 times the largest lag seen in the last ten seconds plus 2 ms, kept within {@code [floor, ceiling]}. On an
- * idle machine lags are well under a millisecond and the margin sits at its floor, so no upstream is cut off earlier
- * than necessary; when the machine is loaded the first late-ish answer raises it for every following request, and it
- * decays back ten seconds after the load is gone.
+ * <p>The budget is the client's: from the moment the request reaches the machine until its last byte leaves it. Part of
+ * that path the service can time, part it cannot. What it can time is each answer's <em>lag</em>: how long after its
+ * cutoff its last byte was handed to the container (the timer waking late, the hand-over to a pool thread, rendering
+ * and writing, pauses). What it cannot time is the request's way in — from the kernel through the container's
+ * selector and thread pool to the servlet — and the kernel's part of the way out; no portable API dates them. So the
+ * margin is 1.5 times the largest lag seen in the last ten seconds plus 2 ms, but never less than the floor, which is
+ * sized to cover the unseen path on a loaded two-core machine, and never more than the ceiling (see docs/design.md,
+ * "Deadline and safety margin").
  *
  * <p>Lags are kept as maxima of one-second windows in a ring of ten ({@link RecentMaximum}): no lock on the request
  * path, and two reports racing over a window's reset can lose one lag, which only delays the reaction by one answer.

@@ -148,7 +148,7 @@ public record Settings(
     public static Settings load(SettingSource source) {
         return new Settings(
                 read(source, BUDGET, "500ms", v -> SettingValues.duration(BUDGET, v)),
-                read(source, SAFETY_MARGIN, "10ms", v -> SettingValues.duration(SAFETY_MARGIN, v)),
+                read(source, SAFETY_MARGIN, "30ms", v -> SettingValues.duration(SAFETY_MARGIN, v)),
                 read(source, MAX_SAFETY_MARGIN, "60ms", v -> SettingValues.duration(MAX_SAFETY_MARGIN, v)),
                 read(source, PAUSE_AWARE_ARRIVAL, "true", v -> SettingValues.bool(PAUSE_AWARE_ARRIVAL, v)),
                 read(source, MAX_URLS, "64", v -> SettingValues.integer(MAX_URLS, v)),

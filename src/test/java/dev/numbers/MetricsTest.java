@@ -218,7 +218,7 @@ class MetricsTest {
                 () -> assertEquals(0, scrape.value(LATE_ANSWERS)),
                 () -> assertEquals(0, scrape.value(IN_FLIGHT)),
                 () -> assertEquals(List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.44,
-                        0.45, 0.49, 0.5, 1.0, 2.5, Double.POSITIVE_INFINITY), scrape.bounds(REQUEST_DURATION)),
+                        0.45, 0.47, 0.5, 1.0, 2.5, Double.POSITIVE_INFINITY), scrape.bounds(REQUEST_DURATION)),
                 () -> assertEquals(scrape.bounds(REQUEST_DURATION), scrape.bounds(UPSTREAM_DURATION)));
     }
 
@@ -292,7 +292,8 @@ class MetricsTest {
     /** {@code total;dur=…} and, unless {@code tally} is null (an error answer), the upstream tally. */
     private static void assertServerTiming(HttpResponse<String> response, String tally) {
         String timing = response.headers().firstValue("Server-Timing").orElseThrow();
-        String expected = "total;dur=\\d+\\.\\d" + (tally == null ? "" : ", upstreams;desc=\"" + tally + "\"");
+        String expected = "total;dur=\\d+\\.\\d(, cutoff;dur=\\d+\\.\\d)?"
+                + (tally == null ? "" : ", upstreams;desc=\"" + tally + "\"") + ", arrival;desc=\"\\d+\"";
         assertTrue(timing.matches(expected), timing);
     }
 }

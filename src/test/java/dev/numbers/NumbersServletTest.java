@@ -295,6 +295,7 @@ class NumbersServletTest {
     void carriesServerTimingWithTheUpstreamTally() throws Exception {
         HttpResponse<String> response = service.get(upstream.url("/primes"), upstream.url("/slow"));
         String timing = response.headers().firstValue("Server-Timing").orElseThrow();
-        assertTrue(timing.matches("total;dur=\\d+\\.\\d, upstreams;desc=\"1/2\""), timing);
+        assertTrue(timing.matches("total;dur=\\d+\\.\\d, cutoff;dur=\\d+\\.\\d, upstreams;desc=\"1/2\", arrival;desc=\"\\d+\""),
+                timing);
     }
 }
