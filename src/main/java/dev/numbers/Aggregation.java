@@ -88,7 +88,7 @@ final class Aggregation implements AsyncListener {
     private final HttpServletResponse response;
     private final boolean headOnly;
     private final AggregationObserver observer;
-    private final Runnable onFinished;
+    private final Slot slot;
     private final AnswerWriter writer;
     private final ConcurrentSkipListSet<Long> numbers = new ConcurrentSkipListSet<>();
     private final ReadWriteLock mergeLock = new ReentrantReadWriteLock();
@@ -102,35 +102,30 @@ final class Aggregation implements AsyncListener {
     private volatile Scheduler.Task deadline;
     private final SafetyMargin margin;
     private final MergeCost mergeCost;
-    private final InFlightLimiter limiter;
     /** nanoTime at which pending upstreams are abandoned: arrival + budget - the margin in force at arrival. */
     private volatile long cutoffNanos;
 
-    private Aggregation(Builder b) throws IOException {
-        this.id = b.id;
-        this.arrivalNanos = b.arrivalNanos;
-        this.settings = b.settings;
-        this.async = b.async;
-        this.response = b.response;
-        this.headOnly = b.headOnly;
-        this.observer = b.observer;
-        this.onFinished = b.onFinished;
+    /**
+     * @throws IOException if the response's output stream cannot be had
+     */
+    Aggregation(AggregationContext shared, Exchange exchange, Slot slot, long id) throws IOException {
+        this.id = id;
+        this.arrivalNanos = exchange.arrivalNanos();
+        this.settings = shared.settings();
+        this.async = exchange.async();
+        this.response = exchange.response();
+        this.headOnly = exchange.headOnly();
+        this.observer = shared.observer();
+        this.slot = slot;
         // Non-blocking from here on: registered in the first dispatch, before any upstream can settle.
-        this.writer = AnswerWriter.register(b.response);
-        this.margin = b.margin;
-        this.mergeCost = b.mergeCost;
-        this.limiter = b.limiter;
-        this.scheduler = b.client.getScheduler();
-        this.executor = b.client.getExecutor();
-        NumbersBodyParser parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
-        this.fetches = b.urls.stream()
-                .map(uri -> UpstreamFetch.prepare(this, b.client, uri, settings.maxBodyBytes(), b.bodies, parser))
-                .toList();
+        this.writer = AnswerWriter.register(response);
+        this.margin = shared.margin();
+        this.mergeCost = shared.mergeCost();
+        HttpClient client = shared.client().httpClient();
+        this.scheduler = client.getScheduler();
+        this.executor = client.getExecutor();
+        this.fetches = exchange.urls().stream().map(uri -> UpstreamFetch.prepare(this, shared, uri)).toList();
         this.unsettled = new AtomicInteger(fetches.size());
-    }
-
-    static Builder builder() {
-        return new Builder();
     }
 
     /**
@@ -274,7 +269,7 @@ final class Aggregation implements AsyncListener {
             }
             abortPending();
         } finally {
-            onFinished.run(); // the in-flight slot, whatever happened above
+            slot.release(); // whatever happened above
         }
     }
 
@@ -368,7 +363,7 @@ final class Aggregation implements AsyncListener {
         observer.requestFinished(result, took);
         Duration overshoot = took.minus(settings.budget());
         boolean late = !overshoot.isNegative() && !overshoot.isZero();
-        limiter.answered(late);
+        slot.answered(took);
         if (late) {
             observer.lateAnswer(overshoot);
             LOG.log(Level.DEBUG, "Request {0} answered {1}ms after its budget", id, overshoot.toMillis());
@@ -396,99 +391,6 @@ final class Aggregation implements AsyncListener {
 
         DeadlineExceeded() {
             super("Answer written before this upstream settled", null, false, false);
-        }
-    }
-
-    /** Collects what an aggregation needs; all fields are required. */
-    static final class Builder {
-        private long id;
-        private long arrivalNanos;
-        private Settings settings;
-        private AsyncContext async;
-        private HttpServletResponse response;
-        private boolean headOnly;
-        private HttpClient client;
-        private List<URI> urls;
-        private AggregationObserver observer = AggregationObserver.NONE;
-        private Runnable onFinished = () -> { };
-        private SafetyMargin margin;
-        private MergeCost mergeCost;
-        private BodyMemory bodies;
-        private InFlightLimiter limiter;
-
-        private Builder() {
-        }
-
-        Builder id(long id) {
-            this.id = id;
-            return this;
-        }
-
-        Builder arrivalNanos(long arrivalNanos) {
-            this.arrivalNanos = arrivalNanos;
-            return this;
-        }
-
-        Builder settings(Settings settings) {
-            this.settings = settings;
-            return this;
-        }
-
-        Builder exchange(AsyncContext async, HttpServletResponse response, boolean headOnly) {
-            this.async = async;
-            this.response = response;
-            this.headOnly = headOnly;
-            return this;
-        }
-
-        Builder client(HttpClient client) {
-            this.client = client;
-            return this;
-        }
-
-        Builder urls(List<URI> urls) {
-            this.urls = urls;
-            return this;
-        }
-
-        Builder observer(AggregationObserver observer) {
-            this.observer = observer;
-            return this;
-        }
-
-        Builder bodies(BodyMemory bodies) {
-            this.bodies = bodies;
-            return this;
-        }
-
-        Builder margin(SafetyMargin margin) {
-            this.margin = margin;
-            return this;
-        }
-
-        /** The service's measure of large merges: an upstream whose merge would end after the cutoff is left out. */
-        Builder mergeCost(MergeCost mergeCost) {
-            this.mergeCost = mergeCost;
-            return this;
-        }
-
-        /** The limiter that admitted this aggregation, told how its answer left. */
-        Builder limiter(InFlightLimiter limiter) {
-            this.limiter = limiter;
-            return this;
-        }
-
-        Builder onFinished(Runnable onFinished) {
-            this.onFinished = onFinished;
-            return this;
-        }
-
-        /**
-         * @return the aggregation, its response's output stream already in non-blocking mode
-         * @throws IOException if the response's output stream cannot be had
-         */
-        Aggregation build() throws IOException {
-            return new Aggregation(this);
         }
     }
 }

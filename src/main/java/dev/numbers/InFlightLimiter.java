@@ -1,8 +1,11 @@
 package dev.numbers;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Bounds how many aggregations run at once. A request that finds no free slot is shed at once with a {@code 503},
@@ -27,66 +30,60 @@ final class InFlightLimiter {
 
     private final int floor;
     private final int ceiling;
+    private final long budgetNanos;
+    private final LongSupplier nanoClock;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger limit;
     /** nanoTime of the last decrease; starts a full interval in the past so the first late answer counts. */
     private final AtomicLong lastDecreaseNanos;
 
-    private InFlightLimiter(int floor, int ceiling, long nowNanos) {
+    private InFlightLimiter(int floor, int ceiling, Duration budget, LongSupplier nanoClock) {
         this.floor = floor;
         this.ceiling = ceiling;
+        this.budgetNanos = budget.toNanos();
+        this.nanoClock = nanoClock;
         this.limit = new AtomicInteger(ceiling);
-        this.lastDecreaseNanos = new AtomicLong(nowNanos - DECREASE_INTERVAL_NANOS);
+        this.lastDecreaseNanos = new AtomicLong(nanoClock.getAsLong() - DECREASE_INTERVAL_NANOS);
     }
 
     /**
      * @param floor   the smallest limit, however late answers are; clamped to {@code ceiling}
      * @param ceiling the largest limit, and the starting one
+     * @param budget  an answer handed over later than this after arrival is late
      * @return a limiter adapting between the two
      */
-    static InFlightLimiter between(int floor, int ceiling) {
-        return between(floor, ceiling, System.nanoTime());
+    static InFlightLimiter between(int floor, int ceiling, Duration budget) {
+        return between(floor, ceiling, budget, System::nanoTime);
     }
 
-    static InFlightLimiter between(int floor, int ceiling, long nowNanos) {
+    /** As {@link #between(int, int, Duration)}, on the given clock (tests). */
+    static InFlightLimiter between(int floor, int ceiling, Duration budget, LongSupplier nanoClock) {
         if (floor < 1 || ceiling < 1) {
             throw new IllegalArgumentException("limits must be positive: " + floor + ", " + ceiling);
         }
-        return new InFlightLimiter(Math.min(floor, ceiling), ceiling, nowNanos);
+        return new InFlightLimiter(Math.min(floor, ceiling), ceiling, budget, nanoClock);
     }
 
-    /** @return whether a slot was taken; the caller must {@link #release()} it exactly once */
-    boolean tryAcquire() {
+    /** @return a slot, to be released exactly once, or {@code null} when the limit is reached */
+    Slot tryAcquire() {
         int current;
         do {
             current = inFlight.get();
             if (current >= limit.get()) {
-                return false;
+                return null;
             }
         } while (!inFlight.compareAndSet(current, current + 1));
-        return true;
+        return new Taken();
     }
 
-    void release() {
-        inFlight.decrementAndGet();
-    }
-
-    /**
-     * Feeds back how an admitted aggregation's answer left.
-     *
-     * @param late whether it was written after the budget
-     */
-    void answered(boolean late) {
-        answered(late, System.nanoTime());
-    }
-
-    void answered(boolean late, long nowNanos) {
+    private void answered(Duration took) {
         if (floor == ceiling) {
             return;
         }
-        if (late) {
+        if (took.toNanos() > budgetNanos) {
+            long now = nanoClock.getAsLong();
             long last = lastDecreaseNanos.get();
-            if (nowNanos - last >= DECREASE_INTERVAL_NANOS && lastDecreaseNanos.compareAndSet(last, nowNanos)) {
+            if (now - last >= DECREASE_INTERVAL_NANOS && lastDecreaseNanos.compareAndSet(last, now)) {
                 limit.updateAndGet(l -> Math.max(floor, l - Math.max(1, l / 4)));
             }
         } else if (inFlight.get() * 2 >= limit.get()) {
@@ -106,5 +103,23 @@ final class InFlightLimiter {
 
     int ceiling() {
         return ceiling;
+    }
+
+    /** One slot taken. */
+    private final class Taken implements Slot {
+
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        @Override
+        public void answered(Duration took) {
+            InFlightLimiter.this.answered(took);
+        }
+
+        @Override
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                inFlight.decrementAndGet();
+            }
+        }
     }
 }

@@ -39,10 +39,11 @@ public final class NumbersContextListener implements ServletContextListener {
         }
         PrometheusObserver observer = null;
         try {
-            InFlightLimiter limiter = InFlightLimiter.between(settings.minInFlight(), settings.maxInFlight());
+            InFlightLimiter limiter = InFlightLimiter.between(settings.minInFlight(), settings.maxInFlight(),
+                    settings.budget());
             SafetyMargin margin = SafetyMargin.between(settings.safetyMargin(), settings.maxSafetyMargin());
             observer = PrometheusObserver.create(settings, limiter::inFlight, limiter::limit, margin::currentNanos,
-                    client.origins()::destinations, client.connections()::taken);
+                    client::originCount, client::connectionCount);
             if (!settings.metricsPath().isEmpty()) {
                 register(context, METRICS_SERVLET, new PrometheusMetricsServlet(observer.registry()),
                         Settings.METRICS_PATH, settings.metricsPath());
@@ -50,8 +51,9 @@ public final class NumbersContextListener implements ServletContextListener {
             if (!settings.healthPath().isEmpty()) {
                 register(context, HEALTH_SERVLET, new HealthServlet(), Settings.HEALTH_PATH, settings.healthPath());
             }
-            context.setAttribute(NumbersService.ATTRIBUTE, new NumbersService(settings, client, limiter, margin,
-                    observer, BodyMemory.of(settings.maxBufferedBytes()), MergeCost.measured()));
+            AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer);
+            context.setAttribute(NumbersService.ATTRIBUTE,
+                    new NumbersService(settings, client, limiter, aggregations, observer));
         } catch (RuntimeException e) {
             // The deployment fails: leave no client thread and no registry behind.
             if (observer != null) {

@@ -4,20 +4,17 @@ import jakarta.servlet.ServletContext;
 
 /**
  * What one deployed web application shares across requests: its settings, its upstream client, its in-flight
- * limiter, its safety margin, its observer and its measures. Created and torn down by
- * {@link NumbersContextListener}; servlets look it up with {@link #from(ServletContext)}.
+ * limiter, its aggregations' shared parts and its observer. Created and torn down by {@link NumbersContextListener};
+ * servlets look it up with {@link #from(ServletContext)}.
  *
- * @param settings  the effective settings
- * @param client    the shared upstream client
- * @param limiter   the in-flight limit
- * @param margin    the self-tuning safety margin, learnt from every answer
- * @param observer  receives every request's and upstream's facts
- * @param bodies    the service-wide budget for buffered upstream bodies
- * @param mergeCost the service's measure of large merges, to leave out an upstream whose merge would end after the
- *                  cutoff
+ * @param settings     the effective settings
+ * @param client       the shared upstream client
+ * @param limiter      the in-flight limit
+ * @param aggregations what every aggregation shares, and where one is started
+ * @param observer     receives every request's and upstream's facts
  */
-record NumbersService(Settings settings, UpstreamClient client, InFlightLimiter limiter, SafetyMargin margin,
-        AggregationObserver observer, BodyMemory bodies, MergeCost mergeCost) {
+record NumbersService(Settings settings, UpstreamClient client, InFlightLimiter limiter,
+        AggregationContext aggregations, AggregationObserver observer) {
 
     /** The servlet context attribute that holds the running service. */
     static final String ATTRIBUTE = NumbersService.class.getName();

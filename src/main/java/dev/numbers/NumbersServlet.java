@@ -8,8 +8,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code GET /numbers?u=URL&u=URL…}: validates the request, then either answers at once (errors, no valid URL,
@@ -22,7 +20,6 @@ public final class NumbersServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final String ALLOW = "GET, HEAD";
 
-    private final AtomicLong ids = new AtomicLong();
     private transient NumbersService service;
     private transient ArrivalClock arrivals;
 
@@ -63,10 +60,10 @@ public final class NumbersServlet extends HttpServlet {
             return;
         }
 
-        InFlightLimiter limiter = service.limiter();
-        if (!limiter.tryAcquire()) {
+        Slot slot = service.limiter().tryAcquire();
+        if (slot == null) {
             response.setHeader("Retry-After", "1");
-            Problem.overloaded(limiter.limit()).write(response, headOnly, ServerTiming.of(arrivalNanos));
+            Problem.overloaded(service.limiter().limit()).write(response, headOnly, ServerTiming.of(arrivalNanos));
             service.observer().requestFinished(RequestResult.SHED, since(arrivalNanos));
             return;
         }
@@ -76,28 +73,14 @@ public final class NumbersServlet extends HttpServlet {
         if (assumedArrivalNanos != arrivalNanos) {
             service.observer().arrivalBackdated(Duration.ofNanos(arrivalNanos - assumedArrivalNanos));
         }
-        Runnable release = releaseOnce(limiter);
         try {
             AsyncContext async = request.startAsync(request, response);
-            Aggregation.builder()
-                    .id(ids.incrementAndGet())
-                    .arrivalNanos(assumedArrivalNanos)
-                    .settings(settings)
-                    .exchange(async, response, headOnly)
-                    .client(service.client().httpClient())
-                    .urls(upstreams.urls())
-                    .observer(service.observer())
-                    .margin(service.margin())
-                    .mergeCost(service.mergeCost())
-                    .bodies(service.bodies())
-                    .limiter(limiter)
-                    .onFinished(release)
-                    .build()
-                    .start();
+            service.aggregations().start(
+                    new Exchange(async, response, headOnly, assumedArrivalNanos, upstreams.urls()), slot);
         } catch (RuntimeException | IOException e) {
-            // startAsync or the fan-out failed before the aggregation could own the slot; if the aggregation's
-            // listener was registered it will release as well, which releaseOnce makes harmless.
-            release.run();
+            // startAsync or the fan-out failed before the aggregation could own the slot. If the aggregation's
+            // listener was registered it releases it as well; only the first release counts.
+            slot.release();
             throw e;
         }
     }
@@ -106,15 +89,6 @@ public final class NumbersServlet extends HttpServlet {
             throws IOException {
         problem.write(response, headOnly, ServerTiming.of(arrivalNanos));
         service.observer().requestFinished(RequestResult.REJECTED, since(arrivalNanos));
-    }
-
-    private static Runnable releaseOnce(InFlightLimiter limiter) {
-        AtomicBoolean released = new AtomicBoolean();
-        return () -> {
-            if (released.compareAndSet(false, true)) {
-                limiter.release();
-            }
-        };
     }
 
     private static Duration since(long arrivalNanos) {

@@ -47,6 +47,7 @@ final class UpstreamClient {
     private final OriginLimit origins;
     private final ConnectionBudget connections;
     private final BoundedNameResolver names;
+    private final PolicyCheckingResolver resolver;
     private final QueuedThreadPool executor;
     private final ScheduledThreadPoolExecutor timer;
     /** The timer's threads, joined on stop: an executor counts as terminated a moment before its thread has ended. */
@@ -112,8 +113,8 @@ final class UpstreamClient {
         // 45 minutes (BoundedNameResolver).
         names = BoundedNameResolver.create(lookup, DNS_THREADS, DNS_QUEUE, scheduler, executor,
                 settings.connectTimeout());
-        httpClient.setSocketAddressResolver(PolicyCheckingResolver.of(AddressPolicy.of(settings.allowedNetworks()),
-                names));
+        resolver = PolicyCheckingResolver.of(AddressPolicy.of(settings.allowedNetworks()), names);
+        httpClient.setSocketAddressResolver(resolver);
         httpClient.setMaxConnectionsPerDestination(settings.maxConnectionsPerHost());
         httpClient.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerHost());
         httpClient.setFollowRedirects(true);
@@ -195,11 +196,28 @@ final class UpstreamClient {
         return httpClient;
     }
 
-    OriginLimit origins() {
-        return origins;
+    /**
+     * Judges a URL's host before sending when it is an IP literal, as the client's resolver would judge it at connect
+     * time, so that a refused literal never becomes one of the client's destinations.
+     *
+     * @param host a URI's host, IPv6 literals in brackets
+     * @return the address policy's refusal, or {@code null} for a host name or a permitted literal
+     */
+    AddressRefusedException refusalOfLiteral(String host) {
+        return resolver.refusalOfLiteral(host);
     }
 
-    ConnectionBudget connections() {
+    /** @return upstream origins the client keeps state for now */
+    int originCount() {
+        return origins.destinations();
+    }
+
+    /** @return upstream connections open or being opened now, all origins together */
+    int connectionCount() {
+        return connections.taken();
+    }
+
+    ConnectionBudget connectionBudget() {
         return connections;
     }
 

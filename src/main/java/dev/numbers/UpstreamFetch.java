@@ -86,8 +86,8 @@ final class UpstreamFetch extends AbstractResponseListener {
     private volatile boolean discarding;
     private final RetainableByteBuffer.Mutable accumulator;
 
-    private UpstreamFetch(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes, BodyMemory memory,
-            NumbersBodyParser parser, RetainableByteBuffer.Mutable accumulator) {
+    private UpstreamFetch(Aggregation aggregation, UpstreamClient client, URI uri, long maxBodyBytes,
+            BodyMemory memory, NumbersBodyParser parser, RetainableByteBuffer.Mutable accumulator) {
         super(accumulator);
         this.accumulator = accumulator;
         this.aggregation = aggregation;
@@ -96,10 +96,10 @@ final class UpstreamFetch extends AbstractResponseListener {
         this.memory = memory;
         this.parser = parser;
         HttpField host = hostField(uri);
-        this.executor = client.getExecutor();
-        this.request = client.newRequest(uri).method(HttpMethod.GET).headers(headers -> headers.put(host));
-        this.refusedLiteral = client.getSocketAddressResolver() instanceof PolicyCheckingResolver policy
-                ? policy.refusalOfLiteral(uri.getHost()) : null;
+        HttpClient http = client.httpClient();
+        this.executor = http.getExecutor();
+        this.request = http.newRequest(uri).method(HttpMethod.GET).headers(headers -> headers.put(host));
+        this.refusedLiteral = client.refusalOfLiteral(uri.getHost());
     }
 
     /**
@@ -118,9 +118,9 @@ final class UpstreamFetch extends AbstractResponseListener {
         return new HttpField(HttpHeader.HOST, defaultPort ? host : host + ":" + port);
     }
 
-    static UpstreamFetch prepare(Aggregation aggregation, HttpClient client, URI uri, long maxBodyBytes,
-            BodyMemory memory, NumbersBodyParser parser) {
-        return new UpstreamFetch(aggregation, client, uri, maxBodyBytes, memory, parser,
+    static UpstreamFetch prepare(Aggregation aggregation, AggregationContext shared, URI uri) {
+        long maxBodyBytes = shared.settings().maxBodyBytes();
+        return new UpstreamFetch(aggregation, shared.client(), uri, maxBodyBytes, shared.bodies(), shared.parser(),
                 new RetainableByteBuffer.DynamicCapacity(ByteBufferPool.NON_POOLING, false, maxBodyBytes,
                         MIN_BODY_BUFFER_BYTES, Integer.MAX_VALUE));
     }

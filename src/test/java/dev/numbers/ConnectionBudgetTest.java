@@ -58,7 +58,7 @@ class ConnectionBudgetTest {
 
     @Test
     void anUpstreamWaitingForAPlaceGetsTheNextOneFreedAndNoOtherUpstreamCanTakeIt() throws Exception {
-        ConnectionBudget budget = client.connections();
+        ConnectionBudget budget = client.connectionBudget();
         // The upstream gets a pooled connection, the tarpit the budget's two other places (two, so that its pool keeps
         // a connection below: a pool with none may open its first beyond the budget).
         assertEquals(200, send(upstream.url("/ok")).result.get(10, TimeUnit.SECONDS).getResponse().getStatus());

@@ -89,7 +89,7 @@ class MergeCostTest {
     void aLargeUpstreamWhoseMergeWouldEndAfterTheCutoffIsLeftOut() throws Exception {
         try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "5s"))) {
             // As if the last large merge had taken 10 ms of processor time a number: this one would take 200 s.
-            service.service().mergeCost().record(MergeCost.MEASURED_FROM, Duration.ofSeconds(100).toNanos(),
+            service.service().aggregations().mergeCost().record(MergeCost.MEASURED_FROM, Duration.ofSeconds(100).toNanos(),
                     System.nanoTime());
             Scrape before = Scrape.of(service);
             String body = service.get(upstream.url("/large"), upstream.url("/small")).body();
@@ -108,7 +108,7 @@ class MergeCostTest {
             assertTrue(body.startsWith("{\"numbers\":[0,1,2,3,"), () -> body.substring(0, 40));
             assertTrue(body.endsWith("," + LARGE + "]}"), () -> body.substring(body.length() - 40));
             assertEquals(2, Scrape.of(service).delta(before, FETCHES, "outcome", "ok"));
-            assertTrue(service.service().mergeCost().estimateNanos(LARGE, System.nanoTime()) > 0,
+            assertTrue(service.service().aggregations().mergeCost().estimateNanos(LARGE, System.nanoTime()) > 0,
                     "the merge was measured");
         }
     }

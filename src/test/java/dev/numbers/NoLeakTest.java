@@ -68,7 +68,7 @@ class NoLeakTest {
 
         NumbersService running = service.service();
         awaitTrue(() -> running.limiter().inFlight() == 0, "in-flight slots held");
-        awaitTrue(() -> running.bodies().inUse() == 0, "body bytes reserved");
+        awaitTrue(() -> running.aggregations().bodies().inUse() == 0, "body bytes reserved");
         awaitTrue(() -> pending(running) == 0, "upstream requests still queued or active");
         int connections = 0;
         for (Destination destination : running.client().httpClient().getDestinations()) {
@@ -194,7 +194,7 @@ class NoLeakTest {
             assertTrue(tarpit.mostOpen() <= 8, tarpit.mostOpen() + " connections open at once to the tarpit, budget 8");
             assertTrue(tarpit.accepted() > 0, "the tarpit was never connected to");
             NumbersService running = limited.service();
-            ConnectionBudget budget = running.client().connections();
+            ConnectionBudget budget = running.client().connectionBudget();
             // The tarpit's fetches end at the budget plus the grace (1.5 s), which closes their connections: then the
             // budget holds exactly the connections still pooled (the upstream in use's).
             awaitTrue(() -> connections(running, tarpit.port()) == 0 && budget.taken() == connections(running, -1),

@@ -180,10 +180,10 @@ class SafetyTest {
             assertEquals(200, response.statusCode());
             assertEquals("{\"numbers\":[5]}", response.body());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (service.service().bodies().inUse() != 0 && System.nanoTime() < deadline) {
+            while (service.service().aggregations().bodies().inUse() != 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertEquals(0, service.service().bodies().inUse(), "buffered bytes not returned");
+            assertEquals(0, service.service().aggregations().bodies().inUse(), "buffered bytes not returned");
         }
     }
 
@@ -210,8 +210,9 @@ class SafetyTest {
             // is freed after both, so once it is, A's next bytes meet a fetch already left out.
             NoLeakTest.awaitTrue(() -> service.service().limiter().inFlight() == 0, "the request still in flight");
             answered.countDown();
-            NoLeakTest.awaitTrue(() -> service.service().bodies().inUse() == 0,
-                    () -> service.service().bodies().inUse() + " body bytes still reserved by the left-out upstream");
+            NoLeakTest.awaitTrue(() -> service.service().aggregations().bodies().inUse() == 0,
+                    () -> service.service().aggregations().bodies().inUse()
+                            + " body bytes still reserved by the left-out upstream");
             assertEquals("{\"numbers\":[1,10]}", service.get(upstream.url("/b")).body());
         } finally {
             stalling.countDown();
