@@ -1,5 +1,6 @@
 package dev.numbers;
 
+import com.netflix.concurrency.limits.limit.AIMDLimit;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -8,41 +9,46 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Bounds how many aggregations run at once. A request that finds no free slot is shed at once with a {@code 503},
- * so that overload turns into fast refusals rather than late answers (SPEC, "Safety").
+ * Bounds how many aggregations run at once; a request that finds no free slot is shed with a fast {@code 503}. The
+ * limit is Netflix concurrency-limits' {@link AIMDLimit} between {@code numbers.minInFlight} and
+ * {@code numbers.maxInFlight}, starting at the ceiling: an answer handed over after the budget (the AIMD timeout)
+ * cuts it by a quarter, at most once per {@value #DECREASE_INTERVAL_MILLIS} ms; an answer in time while at least half
+ * the slots are taken raises it by one. See docs/design.md#load-shedding.
  *
- * <p>The limit adapts between a floor and a ceiling (additive increase, multiplicative decrease), driven by the one
- * signal that matters here: answers leaving after their budget. A late answer means the process could not keep up —
- * a cold JVM still compiling, a burst beyond what the core can do, a long GC pause — so the limit is cut by a quarter,
- * at most once per {@value #DECREASE_INTERVAL_MILLIS} ms (the late answers of one stall count once). Every answer in
- * time while at least half the slots are taken raises it by one, back to the ceiling within a few hundred answers.
- * The in-flight count that keeps answers on time differs by an order of magnitude between workloads (many slow
- * upstreams need many slots; fast ones need few but cost more CPU per second), which is why a fixed number is the
- * wrong knob; the ceiling still bounds memory. With {@code floor == ceiling} the limit is fixed.
+ * <p>The slots are counted here rather than by the library's limiters: a slot is held from the servlet until the
+ * container completes the exchange, while the sample that drives the limit is taken earlier, when the answer's body is
+ * handed over, so that a client that reads slowly does not move the limit.
  *
- * <p>Thread safety: the count and the limit are atomics; a request racing a limit change may be admitted one slot
- * over the new limit, which the next answers correct.
+ * <p>Thread safety: the count is an atomic and {@link AIMDLimit} updates under its own lock; a request racing a limit
+ * change may be admitted one slot over the new limit, which the next answers correct.
  */
 final class InFlightLimiter {
 
+    /** A late answer cuts the limit to this share of itself. */
+    static final double BACKOFF_RATIO = 0.75;
+    /** The late answers of one stall cut the limit once. */
     static final long DECREASE_INTERVAL_MILLIS = 100;
     private static final long DECREASE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(DECREASE_INTERVAL_MILLIS);
 
-    private final int floor;
+    private final AIMDLimit limit;
     private final int ceiling;
     private final long budgetNanos;
     private final LongSupplier nanoClock;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger limit;
     /** nanoTime of the last decrease; starts a full interval in the past so the first late answer counts. */
     private final AtomicLong lastDecreaseNanos;
 
     private InFlightLimiter(int floor, int ceiling, Duration budget, LongSupplier nanoClock) {
-        this.floor = floor;
+        this.limit = AIMDLimit.newBuilder()
+                .initialLimit(ceiling)
+                .minLimit(floor)
+                .maxLimit(ceiling)
+                .backoffRatio(BACKOFF_RATIO)
+                .timeout(budget.toNanos(), TimeUnit.NANOSECONDS)
+                .build();
         this.ceiling = ceiling;
         this.budgetNanos = budget.toNanos();
         this.nanoClock = nanoClock;
-        this.limit = new AtomicInteger(ceiling);
         this.lastDecreaseNanos = new AtomicLong(nanoClock.getAsLong() - DECREASE_INTERVAL_NANOS);
     }
 
@@ -64,12 +70,12 @@ final class InFlightLimiter {
         return new InFlightLimiter(Math.min(floor, ceiling), ceiling, budget, nanoClock);
     }
 
-    /** @return a slot, to be released exactly once, or {@code null} when the limit is reached */
+    /** @return a slot, to be released once the exchange is complete, or {@code null} when the limit is reached */
     Slot tryAcquire() {
         int current;
         do {
             current = inFlight.get();
-            if (current >= limit.get()) {
+            if (current >= limit.getLimit()) {
                 return null;
             }
         } while (!inFlight.compareAndSet(current, current + 1));
@@ -77,18 +83,16 @@ final class InFlightLimiter {
     }
 
     private void answered(Duration took) {
-        if (floor == ceiling) {
-            return;
-        }
-        if (took.toNanos() > budgetNanos) {
-            long now = nanoClock.getAsLong();
+        long tookNanos = took.toNanos();
+        long now = nanoClock.getAsLong();
+        if (tookNanos > budgetNanos) {
+            // AIMDLimit backs off on every sample over its timeout; the late answers of one stall count once.
             long last = lastDecreaseNanos.get();
-            if (now - last >= DECREASE_INTERVAL_NANOS && lastDecreaseNanos.compareAndSet(last, now)) {
-                limit.updateAndGet(l -> Math.max(floor, l - Math.max(1, l / 4)));
+            if (now - last < DECREASE_INTERVAL_NANOS || !lastDecreaseNanos.compareAndSet(last, now)) {
+                return;
             }
-        } else if (inFlight.get() * 2 >= limit.get()) {
-            limit.updateAndGet(l -> Math.min(ceiling, l + 1));
         }
+        limit.onSample(now - tookNanos, tookNanos, inFlight.get(), false);
     }
 
     /** @return aggregations running now */
@@ -98,7 +102,7 @@ final class InFlightLimiter {
 
     /** @return the limit in force now */
     int limit() {
-        return limit.get();
+        return limit.getLimit();
     }
 
     int ceiling() {

@@ -51,7 +51,7 @@ class OperationalEndpointsTest {
             // Measured from here: this JVM's first service (the fixture's warm-up) may already have answered late.
             Scrape before = Scrape.of(service);
             int limit = (int) before.value("numbers_in_flight_limit");
-            int expected = Math.max(2, limit - Math.max(1, limit / 4)); // less a quarter, not below the floor
+            int expected = Math.max(2, (int) (limit * InFlightLimiter.BACKOFF_RATIO)); // less a quarter, not below the floor
             HttpResponse<String> answer = service.get(upstream.url("/never"));
             assertEquals(200, answer.statusCode());
             Scrape after = Scrape.await(service, s -> s.delta(before, "numbers_late_answers_total") == 1
