@@ -46,10 +46,11 @@ public final class NumbersContextListener implements ServletContextListener {
                     client::originCount, client::connectionCount);
             if (!settings.metricsPath().isEmpty()) {
                 register(context, METRICS_SERVLET, new PrometheusMetricsServlet(observer.registry()),
-                        Settings.METRICS_PATH, settings.metricsPath());
+                        Setting.METRICS_PATH.name(), settings.metricsPath());
             }
             if (!settings.healthPath().isEmpty()) {
-                register(context, HEALTH_SERVLET, new HealthServlet(), Settings.HEALTH_PATH, settings.healthPath());
+                register(context, HEALTH_SERVLET, new HealthServlet(), Setting.HEALTH_PATH.name(),
+                        settings.healthPath());
             }
             AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer);
             context.setAttribute(NumbersService.ATTRIBUTE,

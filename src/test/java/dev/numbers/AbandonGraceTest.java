@@ -47,7 +47,7 @@ class AbandonGraceTest {
      * connection is closed and removed on another thread after the failure is reported.
      */
     private int pooledConnectionsAfterALateUpstream(String grace, int expected) throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.ABANDON_GRACE, grace))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.ABANDON_GRACE.name(), grace))) {
             assertEquals("{\"numbers\":[1]}", service.get(upstream.url("/late"), upstream.url("/fast")).body());
             // wait until the late upstream's request has settled: no connection is in use any more
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

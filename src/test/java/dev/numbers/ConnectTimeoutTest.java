@@ -67,7 +67,7 @@ class ConnectTimeoutTest {
 
     @Test
     void aConnectTimeoutWithinTheRetransmissionTimeoutThrowsTheConnectionAway() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.CONNECT_TIMEOUT, "400ms"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.CONNECT_TIMEOUT.name(), "400ms"))) {
             assertEquals("{\"numbers\":[]}", firstRequestWhileTheSynIsDropped(service));
 
             Thread.sleep(1_500); // past the SYN's retransmission, which a closed socket does not send

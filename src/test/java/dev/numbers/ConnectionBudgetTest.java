@@ -43,8 +43,8 @@ class ConnectionBudgetTest {
                             callback);
                 }));
         tarpit = RawUpstream.start(RawUpstream.silent());
-        client = UpstreamClient.create(Settings.load(SettingSource.of(Map.of(Settings.MAX_CONNECTIONS, "3",
-                Settings.ALLOWED_NETWORKS, "127.0.0.0/8"))));
+        client = UpstreamClient.create(Settings.load(SettingSource.of(Map.of(Setting.MAX_CONNECTIONS.name(), "3",
+                Setting.ALLOWED_NETWORKS.name(), "127.0.0.0/8"))));
         client.start();
     }
 

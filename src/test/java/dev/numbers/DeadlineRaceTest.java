@@ -62,8 +62,8 @@ class DeadlineRaceTest {
         // would rightly make the adaptive limit shed with 503s, and this test is about the race alone.
         Map<String, String> settings = new HashMap<>(NumbersServer.FIXED_IN_FLIGHT_LIMIT);
         if (margin.equals("none")) {
-            settings.put(Settings.SAFETY_MARGIN, "0ms");
-            settings.put(Settings.MAX_SAFETY_MARGIN, "0ms");
+            settings.put(Setting.SAFETY_MARGIN.name(), "0ms");
+            settings.put(Setting.MAX_SAFETY_MARGIN.name(), "0ms");
         }
         long cutoff = 500 - Settings.load(SettingSource.of(settings)).safetyMargin().toMillis();
         try (NumbersServer service = NumbersServer.start(settings);

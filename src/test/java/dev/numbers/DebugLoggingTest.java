@@ -101,7 +101,7 @@ class DebugLoggingTest {
 
     @Test
     void tracesOneRequestsFanOutAtInfoWhenDebugIsOn() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.DEBUG, "true"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.DEBUG.name(), "true"))) {
             records.clear();
             String ok = upstream.url("/primes");
             String unavailable = upstream.url("/unavailable");

@@ -87,7 +87,7 @@ class MergeCostTest {
 
     @Test
     void aLargeUpstreamWhoseMergeWouldEndAfterTheCutoffIsLeftOut() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "5s"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.BUDGET.name(), "5s"))) {
             // As if the last large merge had taken 10 ms of processor time a number: this one would take 200 s.
             service.service().aggregations().mergeCost().record(MergeCost.MEASURED_FROM, Duration.ofSeconds(100).toNanos(),
                     System.nanoTime());
@@ -102,7 +102,7 @@ class MergeCostTest {
 
     @Test
     void aLargeUpstreamIsMergedAndMeasuredWhenNothingSaysItWouldBeLate() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "5s"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.BUDGET.name(), "5s"))) {
             Scrape before = Scrape.of(service);
             String body = service.get(upstream.url("/large"), upstream.url("/small")).body();
             assertTrue(body.startsWith("{\"numbers\":[0,1,2,3,"), () -> body.substring(0, 40));

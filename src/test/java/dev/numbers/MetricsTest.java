@@ -56,7 +56,7 @@ class MetricsTest {
                 .on("/slow", delayed(3_000, numbers(1000)))
                 .on("/malformed", json("{\"numbers\":[1,"))
                 .on("/big", json("{\"numbers\":[" + "1,".repeat(1000) + "2]}"));
-        service = NumbersServer.start(Map.of(Settings.MAX_URLS, "6", Settings.MAX_BODY_BYTES, "1KiB"));
+        service = NumbersServer.start(Map.of(Setting.MAX_URLS.name(), "6", Setting.MAX_BODY_BYTES.name(), "1KiB"));
     }
 
     @AfterEach
@@ -142,8 +142,8 @@ class MetricsTest {
         service.close();
         // The held request's answer leaves at its cutoff; a margin of 100 ms keeps it before the budget on a loaded
         // machine, so that "no late answer" below is about shedding, not about that machine's scheduling.
-        service = NumbersServer.start(Map.of(Settings.MAX_IN_FLIGHT, "1", Settings.SAFETY_MARGIN, "100ms",
-                Settings.MAX_SAFETY_MARGIN, "200ms"));
+        service = NumbersServer.start(Map.of(Setting.MAX_IN_FLIGHT.name(), "1", Setting.SAFETY_MARGIN.name(), "100ms",
+                Setting.MAX_SAFETY_MARGIN.name(), "200ms"));
         Scrape before = scrape();
 
         CompletableFuture<HttpResponse<String>> holder = service.client().sendAsync(
@@ -243,8 +243,8 @@ class MetricsTest {
     @Test
     void putsAConfiguredBudgetAndTheRangeOfItsCutoffAmongTheBuckets() throws Exception {
         service.close();
-        service = NumbersServer.start(Map.of(Settings.BUDGET, "800ms", Settings.SAFETY_MARGIN, "40ms",
-                Settings.MAX_SAFETY_MARGIN, "200ms"));
+        service = NumbersServer.start(Map.of(Setting.BUDGET.name(), "800ms", Setting.SAFETY_MARGIN.name(), "40ms",
+                Setting.MAX_SAFETY_MARGIN.name(), "200ms"));
         List<Double> bounds = scrape().bounds(REQUEST_DURATION);
         assertTrue(bounds.containsAll(List.of(0.6, 0.76, 0.8)), bounds.toString());
     }

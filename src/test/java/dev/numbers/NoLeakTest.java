@@ -119,8 +119,8 @@ class NoLeakTest {
         // check and the creation are not atomic, see OriginLimit); the upstream in use keeps its pooled connection,
         // hence its destination, and answers every request.
         int closedPort = FakeUpstream.closedPort();
-        try (NumbersServer limited = NumbersServer.start(java.util.Map.of(Settings.MAX_ORIGINS, "64",
-                Settings.MIN_IN_FLIGHT, "512", Settings.MAX_IN_FLIGHT, "512"))) {
+        try (NumbersServer limited = NumbersServer.start(java.util.Map.of(Setting.MAX_ORIGINS.name(), "64",
+                Setting.MIN_IN_FLIGHT.name(), "512", Setting.MAX_IN_FLIGHT.name(), "512"))) {
             assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok")).body());
             DestinationWatermark most = DestinationWatermark.on(limited);
             Scrape before = Scrape.of(limited);
@@ -152,8 +152,8 @@ class NoLeakTest {
         for (int i = 0; i < 20; i++) {
             upstream.on("/hop" + i, FakeUpstream.redirect(302, "http://127.0.9." + (i + 1) + ":" + closedPort + "/x"));
         }
-        try (NumbersServer limited = NumbersServer.start(java.util.Map.of(Settings.MAX_ORIGINS, "2",
-                Settings.MIN_IN_FLIGHT, "512", Settings.MAX_IN_FLIGHT, "512"))) {
+        try (NumbersServer limited = NumbersServer.start(java.util.Map.of(Setting.MAX_ORIGINS.name(), "2",
+                Setting.MIN_IN_FLIGHT.name(), "512", Setting.MAX_IN_FLIGHT.name(), "512"))) {
             assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok")).body());
             DestinationWatermark most = DestinationWatermark.on(limited);
             Scrape before = Scrape.of(limited);
@@ -177,8 +177,8 @@ class NoLeakTest {
         // than 8 open at once (fewer: the upstream in use holds one or two places), the upstream in use serves every
         // request over its pooled connections, and every place comes back once the tarpit's connections are closed.
         try (RawUpstream tarpit = RawUpstream.start(RawUpstream.silent());
-                NumbersServer limited = NumbersServer.start(java.util.Map.of(Settings.MAX_CONNECTIONS, "8",
-                        Settings.MIN_IN_FLIGHT, "512", Settings.MAX_IN_FLIGHT, "512"))) {
+                NumbersServer limited = NumbersServer.start(java.util.Map.of(Setting.MAX_CONNECTIONS.name(), "8",
+                        Setting.MIN_IN_FLIGHT.name(), "512", Setting.MAX_IN_FLIGHT.name(), "512"))) {
             assertEquals("{\"numbers\":[1,2,3]}", limited.get(upstream.url("/ok")).body());
             List<List<String>> requests = new ArrayList<>();
             for (int i = 0; i < 10; i++) {

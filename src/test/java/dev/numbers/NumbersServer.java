@@ -43,7 +43,7 @@ final class NumbersServer implements AutoCloseable {
         connectorSetup.accept(connector);
         server.addConnector(connector);
         Map<String, String> all = new HashMap<>();
-        all.put(Settings.ALLOWED_NETWORKS, "127.0.0.0/8,::1/128");
+        all.put(Setting.ALLOWED_NETWORKS.name(), "127.0.0.0/8,::1/128");
         all.putAll(parameters);
         all.forEach(context::setInitParameter);
         context.addEventListener(new NumbersContextListener());
@@ -54,8 +54,8 @@ final class NumbersServer implements AutoCloseable {
     }
 
     /** Settings that fix the in-flight limit at its default ceiling, for tests that must not see it adapt. */
-    static final Map<String, String> FIXED_IN_FLIGHT_LIMIT = Map.of(Settings.MIN_IN_FLIGHT, "512",
-            Settings.MAX_IN_FLIGHT, "512");
+    static final Map<String, String> FIXED_IN_FLIGHT_LIMIT = Map.of(Setting.MIN_IN_FLIGHT.name(), "512",
+            Setting.MAX_IN_FLIGHT.name(), "512");
 
     static NumbersServer start() throws Exception {
         return start(Map.of());
@@ -87,7 +87,7 @@ final class NumbersServer implements AutoCloseable {
      * machine and would make whichever test happens to run first see its upstreams as late.
      */
     private static void warmUpOnce(NumbersServer service) throws Exception {
-        boolean loopbackOpen = service.context.getServletContext().getInitParameter(Settings.ALLOWED_NETWORKS)
+        boolean loopbackOpen = service.context.getServletContext().getInitParameter(Setting.ALLOWED_NETWORKS.name())
                 .contains("127.0.0.0/8");
         if (!loopbackOpen || !WARMED.compareAndSet(false, true)) {
             return;

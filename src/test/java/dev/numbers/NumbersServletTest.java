@@ -236,7 +236,7 @@ class NumbersServletTest {
     @Test
     void abandonsABodyOverTheCap() throws Exception {
         service.close();
-        service = NumbersServer.start(Map.of(Settings.MAX_BODY_BYTES, "1KiB"));
+        service = NumbersServer.start(Map.of(Setting.MAX_BODY_BYTES.name(), "1KiB"));
         upstream.on("/big", json("{\"numbers\":[" + "1,".repeat(1000) + "2]}"));
         upstream.on("/endless", FakeUpstream.endless(64L * 1024 * 1024));
         upstream.on("/small", json("{\"numbers\":[3]}"));
@@ -278,7 +278,7 @@ class NumbersServletTest {
     @Test
     void rejectsMoreDistinctValidUrlsThanTheLimitWithAProblem() throws Exception {
         service.close();
-        service = NumbersServer.start(Map.of(Settings.MAX_URLS, "3"));
+        service = NumbersServer.start(Map.of(Setting.MAX_URLS.name(), "3"));
         HttpResponse<String> response = service.get(upstream.url("/a"), upstream.url("/b"), upstream.url("/c"),
                 upstream.url("/d"));
         assertEquals(400, response.statusCode());

@@ -46,8 +46,9 @@ class OperationalEndpointsTest {
     void aLateAnswerLowersTheInFlightLimitShownByHealthAndMetrics() throws Exception {
         // With no margin the answer to a never-answering upstream leaves at the budget, i.e. late by construction.
         try (FakeUpstream upstream = FakeUpstream.start().on("/never", FakeUpstream.never());
-                NumbersServer service = NumbersServer.start(Map.of(Settings.SAFETY_MARGIN, "0ms",
-                        Settings.MAX_SAFETY_MARGIN, "0ms", Settings.MIN_IN_FLIGHT, "2", Settings.MAX_IN_FLIGHT, "8"))) {
+                NumbersServer service = NumbersServer.start(Map.of(Setting.SAFETY_MARGIN.name(), "0ms",
+                        Setting.MAX_SAFETY_MARGIN.name(), "0ms", Setting.MIN_IN_FLIGHT.name(), "2",
+                        Setting.MAX_IN_FLIGHT.name(), "8"))) {
             // Measured from here: this JVM's first service (the fixture's warm-up) may already have answered late.
             Scrape before = Scrape.of(service);
             int limit = (int) before.value("numbers_in_flight_limit");
@@ -76,8 +77,8 @@ class OperationalEndpointsTest {
         // With a floor of 0 the answer to a never-answering upstream is written after its cutoff at the budget: its
         // lag raises the margin to 1.5 times the lag plus 2 ms, within the ceiling.
         try (FakeUpstream upstream = FakeUpstream.start().on("/never", FakeUpstream.never());
-                NumbersServer service = NumbersServer.start(Map.of(Settings.SAFETY_MARGIN, "0ms",
-                        Settings.MAX_SAFETY_MARGIN, "400ms", Settings.MIN_IN_FLIGHT, "512"))) {
+                NumbersServer service = NumbersServer.start(Map.of(Setting.SAFETY_MARGIN.name(), "0ms",
+                        Setting.MAX_SAFETY_MARGIN.name(), "400ms", Setting.MIN_IN_FLIGHT.name(), "512"))) {
             assertEquals(0.0, Scrape.of(service).value("numbers_safety_margin_seconds"));
             assertEquals(200, service.get(upstream.url("/never")).statusCode());
             Scrape after = Scrape.await(service, s -> s.value("numbers_safety_margin_seconds") > 0);
@@ -88,8 +89,8 @@ class OperationalEndpointsTest {
 
     @Test
     void servesMetricsAndHealthAtConfiguredPathsOnly() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.METRICS_PATH, "/ops/prometheus",
-                Settings.HEALTH_PATH, "/ops/ready"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.METRICS_PATH.name(), "/ops/prometheus",
+                Setting.HEALTH_PATH.name(), "/ops/ready"))) {
             HttpResponse<String> metrics = get(service, "/ops/prometheus");
             assertEquals(200, metrics.statusCode());
             assertTrue(metrics.body().contains("numbers_requests_total{result=\"complete\"} 0.0"), metrics.body());
@@ -101,8 +102,8 @@ class OperationalEndpointsTest {
 
     @Test
     void switchesBothEndpointsOffButKeepsServingNumbers() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.METRICS_PATH, "off",
-                Settings.HEALTH_PATH, "off"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.METRICS_PATH.name(), "off",
+                Setting.HEALTH_PATH.name(), "off"))) {
             assertEquals(404, get(service, "/metrics").statusCode());
             assertEquals(404, get(service, "/health").statusCode());
             HttpResponse<String> numbers = service.get("not-a-url");
@@ -114,10 +115,10 @@ class OperationalEndpointsTest {
     @Test
     void refusesToStartWhenAnEndpointPathIsTakenByAnotherServlet() {
         Exception failure = assertThrows(Exception.class,
-                () -> NumbersServer.start(Map.of(Settings.METRICS_PATH, "/numbers")).close());
+                () -> NumbersServer.start(Map.of(Setting.METRICS_PATH.name(), "/numbers")).close());
         assertTrue(describe(failure).contains("numbers.metricsPath"), describe(failure));
         Exception same = assertThrows(Exception.class, () -> NumbersServer.start(Map.of(
-                Settings.METRICS_PATH, "/ops", Settings.HEALTH_PATH, "/ops")).close());
+                Setting.METRICS_PATH.name(), "/ops", Setting.HEALTH_PATH.name(), "/ops")).close());
         assertTrue(describe(same).contains("numbers.healthPath"), describe(same));
     }
 

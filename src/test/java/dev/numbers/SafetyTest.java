@@ -61,7 +61,7 @@ class SafetyTest {
             "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "0.0.0.0", "localhost", "evil.example@127.0.0.1",
             "127.0.0.1.", "[::]"})
     void refusesLoopbackInEverySpellingByDefault(String host) throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.ALLOWED_NETWORKS, ""))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.ALLOWED_NETWORKS.name(), ""))) {
             String url = "http://" + host + ":" + upstream.port() + "/primes";
             HttpResponse<String> response = service.get(url);
             assertEquals(200, response.statusCode());
@@ -73,7 +73,7 @@ class SafetyTest {
     @Test
     void refusesARedirectFromAnAllowedHostIntoARefusedOne() throws Exception {
         upstream.on("/hop", FakeUpstream.redirect(302, forbidden.url("/secret")));
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.ALLOWED_NETWORKS, "127.0.0.1/32"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.ALLOWED_NETWORKS.name(), "127.0.0.1/32"))) {
             HttpResponse<String> response = service.get(upstream.url("/hop"), upstream.url("/primes"));
             assertEquals(200, response.statusCode());
             assertEquals(PRIMES, response.body());
@@ -84,12 +84,12 @@ class SafetyTest {
 
     @Test
     void allowedNetworksOpenExactlyTheirCidrs() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.ALLOWED_NETWORKS, "127.0.0.2/32"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.ALLOWED_NETWORKS.name(), "127.0.0.2/32"))) {
             assertEquals("{\"numbers\":[666]}", service.get(forbidden.url("/secret"), upstream.url("/primes")).body());
             assertEquals(0, upstream.hits("/primes"));
         }
         int forbiddenHits = forbidden.totalHits();
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.ALLOWED_NETWORKS, "127.0.0.0/31"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.ALLOWED_NETWORKS.name(), "127.0.0.0/31"))) {
             assertEquals(PRIMES, service.get(forbidden.url("/secret"), upstream.url("/primes")).body());
             assertEquals(forbiddenHits, forbidden.totalHits(), "127.0.0.2 is outside 127.0.0.0/31");
         }
@@ -173,8 +173,8 @@ class SafetyTest {
                     out.flush();
                     Thread.sleep(3_000);
                 });
-                NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_BODY_BYTES, "1KiB",
-                        Settings.MAX_BUFFERED_BYTES, "1KiB"))) {
+                NumbersServer service = NumbersServer.start(Map.of(Setting.MAX_BODY_BYTES.name(), "1KiB",
+                        Setting.MAX_BUFFERED_BYTES.name(), "1KiB"))) {
             assertEquals(600, BODY_OF_600_BYTES.length());
             HttpResponse<String> response = service.get(a.url("/a"), upstream.url("/b"), upstream.url("/c"));
             assertEquals(200, response.statusCode());
@@ -203,8 +203,8 @@ class SafetyTest {
                     out.flush();
                     stalling.await(30, TimeUnit.SECONDS);
                 });
-                NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_BODY_BYTES, "1KiB",
-                        Settings.MAX_BUFFERED_BYTES, "1KiB", Settings.ABANDON_GRACE, "30s"))) {
+                NumbersServer service = NumbersServer.start(Map.of(Setting.MAX_BODY_BYTES.name(), "1KiB",
+                        Setting.MAX_BUFFERED_BYTES.name(), "1KiB", Setting.ABANDON_GRACE.name(), "30s"))) {
             assertEquals("{\"numbers\":[]}", service.get(a.url("/a")).body());
             // The answer is completed before the pending upstream is given up (in the same thread, after it): the slot
             // is freed after both, so once it is, A's next bytes meet a fetch already left out.
@@ -228,7 +228,7 @@ class SafetyTest {
         upstream.on("/many", FakeUpstream.numbers(LongStream.range(1_000_000, 1_020_000).toArray()))
                 .on("/last", FakeUpstream.delayed(200, json("{\"numbers\":[1]}")))
                 .on("/fibo", json("{\"numbers\":[1,2,3,5,8,13]}"));
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.BUDGET, "3s"),
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.BUDGET.name(), "3s"),
                 connector -> connector.setAcceptedSendBufferSize(4096));
                 Socket stalled = clientThatNeverReads(service, upstream.url("/many"), upstream.url("/last"))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -253,8 +253,8 @@ class SafetyTest {
         // Forty fan-outs at once load this machine: the limit is fixed (a late answer must not make it shed a
         // stalled client) and the connect timeout long (a connect must not fail for want of CPU).
         Map<String, String> settings = new HashMap<>(NumbersServer.FIXED_IN_FLIGHT_LIMIT);
-        settings.put(Settings.BUDGET, "3s");
-        settings.put(Settings.CONNECT_TIMEOUT, "2s");
+        settings.put(Setting.BUDGET.name(), "3s");
+        settings.put(Setting.CONNECT_TIMEOUT.name(), "2s");
         try (NumbersServer service = NumbersServer.start(settings,
                 connector -> connector.setAcceptedSendBufferSize(4096))) {
             try {
@@ -348,7 +348,7 @@ class SafetyTest {
     @Test
     void capsTheNumbersPerUpstream() throws Exception {
         upstream.on("/many", json("{\"numbers\":[1,2,3,4,5,6,7]}"));
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_NUMBERS_PER_UPSTREAM, "6"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.MAX_NUMBERS_PER_UPSTREAM.name(), "6"))) {
             assertEquals(PRIMES, service.get(upstream.url("/many"), upstream.url("/primes")).body());
         }
     }
@@ -356,7 +356,7 @@ class SafetyTest {
     @Test
     void shedsLoadBeyondMaxInFlightWithAFast503AndAnswersTheRestCorrectly() throws Exception {
         upstream.on("/slowish", FakeUpstream.delayed(100, json(PRIMES)));
-        try (NumbersServer service = NumbersServer.start(Map.of(Settings.MAX_IN_FLIGHT, "8"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.MAX_IN_FLIGHT.name(), "8"))) {
             URI uri = service.numbersUri(List.of(upstream.url("/slowish")));
             List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
             List<CompletableFuture<Long>> clientMillis = new ArrayList<>();

@@ -28,7 +28,8 @@ class SettingsTest {
         assertEquals(512, s.maxInFlight());
         assertEquals(Duration.ofSeconds(2), s.connectTimeout());
         assertTrue(s.pauseAwareArrival());
-        assertFalse(Settings.load(SettingSource.of(Map.of(Settings.PAUSE_AWARE_ARRIVAL, "false"))).pauseAwareArrival());
+        assertFalse(Settings.load(SettingSource.of(Map.of(Setting.PAUSE_AWARE_ARRIVAL.name(), "false")))
+                .pauseAwareArrival());
     }
 
     @ParameterizedTest
@@ -58,12 +59,13 @@ class SettingsTest {
 
     @Test
     void switchesEndpointsOffWithOff() {
-        assertEquals("", Settings.load(SettingSource.of(Map.of(Settings.METRICS_PATH, "off"))).metricsPath());
+        assertEquals("", Settings.load(SettingSource.of(Map.of(Setting.METRICS_PATH.name(), "off"))).metricsPath());
     }
 
     @Test
     void splitsTheNetworkList() {
-        Settings s = Settings.load(SettingSource.of(Map.of(Settings.ALLOWED_NETWORKS, " 127.0.0.0/8 , ::1/128,, ")));
+        Settings s = Settings.load(
+                SettingSource.of(Map.of(Setting.ALLOWED_NETWORKS.name(), " 127.0.0.0/8 , ::1/128,, ")));
         assertEquals(List.of("127.0.0.0/8", "::1/128"), s.allowedNetworks());
     }
 
