@@ -29,52 +29,20 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * One {@code /numbers} request in flight: its upstream fetches, the merged numbers and the protocol that writes the
+ * One {@code /numbers} request in flight: its upstream fetches, the merged numbers, and the protocol that writes the
  * answer exactly once.
  *
- * <h2>Who writes the answer, and who completes the async context</h2>
+ * <p>Three kinds of thread may end the exchange: the one that settles the last upstream ({@link #settle}), the pool
+ * thread running the deadline at the cutoff ({@link #onDeadline}), and the container thread reporting that the client
+ * went away ({@link #onError}). Each tries one compare-and-set of {@link #phase} out of {@code FETCHING}; exactly one
+ * succeeds, and only it (or the one pool thread it hands the answer to) renders and writes. The exchange is completed
+ * once: by the thread the {@link AnswerWriter} tells that the write is finished or failed, or by {@code onError} when
+ * it won the phase, before anything was written. The container's async timeout is off: the deadline is the service's
+ * own timer. See docs/design.md#completion-protocol and docs/design.md#no-container-timeout.
  *
- * <p>Three kinds of thread race to end the exchange:
- * <ol>
- *   <li>the thread that settles the <em>last</em> upstream ({@link #settle}, the "early" path) — usually the
- *       HttpClient's selector thread, sometimes a pool, DNS or timer thread, or the container thread inside
- *       {@link #start} (an upstream refused before it was sent) — which wins the phase and hands the writing itself
- *       to a pool thread;</li>
- *   <li>a pool thread running {@link #onDeadline}, scheduled at the cutoff — the budget less the safety margin;</li>
- *   <li>the container thread running {@link #onError} when the client goes away.</li>
- * </ol>
- * Each first tries one compare-and-set of {@link #phase} out of {@code FETCHING}; exactly one succeeds, and only
- * that thread — or, on the early path, the one pool thread it hands the answer to — renders the answer and hands it
- * to the {@link AnswerWriter}, so no answer is ever written twice.
- *
- * <h2>No container timeout</h2>
- *
- * <p>The async timeout is off ({@code setTimeout(0)}), as in Jetty's own proxy servlets, which time out the upstream
- * exchange instead: the service's timer is the deadline (containers' async timeouts are too coarse for it — Tomcat
- * scans for expired requests once a second), and a container timeout could only do harm afterwards. The answer may
- * still be in the socket when the budget is spent (a large one, a slow client), and no container may end an exchange
- * whose non-blocking write is pending: Jetty aborts it, and Tomcat — completing it itself after {@code onTimeout} —
- * sends a body of the right length with the wrong bytes ({@code SlowClientsIT} saw both). A client that stops
- * reading is ended by the container's idle (write) timeout instead, which fails the write. Without a timeout there is
- * no {@code EXPIRING} cycle either, in which Jetty lets only the {@code onTimeout} thread complete: any thread may.
- *
- * <p>The body is written with non-blocking I/O, once: no thread ever waits for a client to read. The exchange is
- * completed when the container has taken the whole body — at once, on the writing thread, when it fits the socket
- * buffers; otherwise on the container thread whose {@code onWritePossible} sees the write done — or when the write
- * failed. (Tomcat's first {@code onWritePossible}, made as the first dispatch returns, may also be the one that
- * writes an answer produced before it.) Either way exactly one thread completes: the one {@link AnswerWriter} tells
- * the write is finished; {@link #onError} completes only when it won the phase, so before anything was written. (An
- * {@code onError} that loses the phase to an answer not yet written leaves the exchange to the container, which ends
- * it after the error itself — Jetty 12 sends its error response — so the writer's write or {@code complete()} may find
- * the response already ended: a failed write is counted undelivered, and a {@code complete()} the container refuses is
- * ignored. The client is gone by then.)
- *
- * <h2>Whole upstreams or nothing</h2>
- *
- * <p>Upstreams merge into a {@link ConcurrentSkipListSet} concurrently with each other under the shared side of
- * {@link #mergeLock}, and only while the phase is still {@code FETCHING}. The writer moves the phase first and then
- * takes the exclusive side to render its snapshot: it waits for merges already under way and every later merge sees
- * the new phase and is dropped (counted {@code LATE}). No answer can hold part of an upstream's numbers.
+ * <p>Whole upstreams or nothing: merges run under the shared side of {@link #mergeLock}, only while the phase is
+ * {@code FETCHING}; the writer moves the phase first, then takes the exclusive side, so no answer holds part of an
+ * upstream (docs/design.md#whole-upstreams-or-nothing).
  */
 final class Aggregation implements AsyncListener {
 
@@ -145,7 +113,7 @@ final class Aggregation implements AsyncListener {
         long now = System.nanoTime();
         cutoffNanos = arrivalNanos + settings.budget().toNanos() - margin.currentNanos(now);
         long budgetLeft = Math.max(1, TimeUnit.NANOSECONDS.toMillis(arrivalNanos + settings.budget().toNanos() - now));
-        async.setTimeout(0); // off: the service's timer is the deadline (see the class comment)
+        async.setTimeout(0); // off: the service's timer is the deadline (docs/design.md#no-container-timeout)
         long untilCutoff = Math.max(0, cutoffNanos - now);
         trace(null, "fan-out to " + fetches.size() + " upstreams, cutoff in " + untilCutoff / 1_000_000 + "ms");
         // The timer thread only hands over: rendering and writing happen on a pool thread, so that one large or
@@ -166,8 +134,7 @@ final class Aggregation implements AsyncListener {
         if (outcome == UpstreamOutcome.OK && phase.get() != Phase.FETCHING) {
             recorded = UpstreamOutcome.LATE; // the answer is written without it: no need to sort what is not merged
         } else if (outcome == UpstreamOutcome.OK) {
-            // Sorted keys insert into the skip list several times faster (each insert starts where the last one
-            // ended, in cache): measured 3 × 300 000 numbers at ~0.45 s instead of ~2.5 s on one loaded core.
+            // Sorted keys insert into the skip list faster (each insert starts where the last one ended, in cache).
             // Sorting happens here, outside the merge lock, so it never delays the writer.
             Arrays.sort(values);
             recorded = merge(values) ? UpstreamOutcome.OK : UpstreamOutcome.LATE;
@@ -220,10 +187,7 @@ final class Aggregation implements AsyncListener {
     /**
      * The early path: every upstream has settled before the deadline. The last one usually settles on the HttpClient's
      * selector thread, which must never be held up: the thread that wins the phase hands rendering and writing to the
-     * pool, as the deadline path does. (Writing never blocks, so small answers could be written right here; measured
-     * with {@code bench/switches.sh}, that saved no context switch or CPU time within the noise, so the one rule
-     * stays.)
-     * The phase is already taken, so nothing can race the pool thread.
+     * pool, as the deadline path does. The phase is already taken, so nothing can race the pool thread.
      */
     private void answerEarly() {
         if (phase.compareAndSet(Phase.FETCHING, Phase.ANSWERING)) {
@@ -233,10 +197,8 @@ final class Aggregation implements AsyncListener {
 
     /**
      * The deadline path: the service's own timer fired at the cutoff; pending upstreams are abandoned. The answer
-     * goes first and the aborts after it: aborting runs Jetty's connection teardown and our listeners in this
-     * thread, which measurably delayed answers when done first (in {@code AggregationDeadlineRaceTest} on a 2-core machine the
-     * p99 of "last byte written minus cutoff" fell from 27 to 16 ms with the default margin, from 202 to 88 ms with
-     * none). The phase change already excludes every later merge.
+     * goes first and the aborts after it: aborting runs Jetty's connection teardown and the fetches' listeners on this
+     * thread, which would delay the answer. The phase change already excludes every later merge.
      */
     private void onDeadline() {
         if (phase.compareAndSet(Phase.FETCHING, Phase.ANSWERING)) {
@@ -248,7 +210,7 @@ final class Aggregation implements AsyncListener {
         }
     }
 
-    /** Not called: the async timeout is off (see the class comment). */
+    /** Not called: the async timeout is off. */
     @Override
     public void onTimeout(AsyncEvent event) {
         trace(null, "unexpected container timeout");

@@ -11,19 +11,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that an upstream whose merge would still run at the cutoff is left out instead of making the answer wait for it.
  *
  * <p>The writer waits for merges under way (whole upstreams or nothing: see {@link Aggregation}). With a few numbers
- * that wait is microseconds; with 300 000 it is tens to hundreds of milliseconds on one core, and an upstream that
- * began merging just before the cutoff made the answer late by that much.
+ * that wait is negligible; with hundreds of thousands it is long enough that an upstream that began merging just
+ * before the cutoff would make the answer late by that much. See docs/design.md#large-payloads.
  *
- * <p>The rate per number is measured as the merging thread's CPU time, which large merges running together on one
- * core do not inflate (their wall times would be several times each one's work, and no merge of this workload runs
- * alone). The estimate for a new merge is the slowest rate of the last ten seconds (or the last one measured, when
- * none is that recent), times its numbers, times the large merges that would share each processor with it, itself
- * included. When no large merge has been measured for ten seconds, the last rate counts, halved for every further ten
- * seconds: refused merges are not measured, so a rate that was too high must not refuse them for good, and forgetting
- * it at once would admit the next merges at any cost. Merges below {@link #MEASURED_FROM} numbers are never left out
- * for it, nor is any merge before the first large one has been measured, or where the JVM cannot time threads. GC
- * pauses and other work on the same processors are not in the estimate: the safety margin, which measures how late
- * answers leave, covers those.
+ * <p>The rate per number is measured as the merging thread's CPU time, which large merges running together on one core
+ * do not inflate, as they would each other's wall times. The estimate for a new merge is the slowest rate of the last
+ * ten seconds (or the last one measured, when none is that recent), times its numbers, times the large merges that
+ * would share each processor with it, itself included. When no large merge has been measured for ten seconds, the last
+ * rate counts, halved for every further ten seconds: refused merges are not measured, so a rate that was too high must
+ * not refuse them for good, and forgetting it at once would admit the next merges at any cost. Merges below
+ * {@link #MEASURED_FROM} numbers are never left out for it, nor is any merge before the first large one has been
+ * measured, or where the JVM cannot time threads. GC pauses and other work on the same processors are not in the
+ * estimate: the safety margin, which measures how late answers leave, covers those.
  */
 final class MergeCost {
 

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * Reads an upstream's body, {@code {"numbers":[…]}}, with Gson's streaming reader. One pass over the bytes before it
  * ({@link Shape}) only chooses how Gson reads the numbers and how large their array is.
  *
- * <p>The rules (SPEC, "Each upstream"): the top level is one JSON object; exactly one member is named
+ * <p>The rules (docs/contract.md): the top level is one JSON object; exactly one member is named
  * {@code numbers} in any letter case (the classic server writes {@code Numbers}); it is an array whose every element
  * is a JSON number written as a plain integer that fits in a signed 64-bit long. Unknown members are skipped.
  * Anything else — malformed or trailing JSON, a missing, duplicated or non-array member, an element such as
@@ -48,8 +48,8 @@ final class NumbersBodyParser {
     long[] parse(byte[] body) {
         Shape shape = Shape.of(body);
         // A decoding reader allocates an 8 KiB byte buffer whatever the input; for the usual small body one decoded
-        // string is far cheaper (together ~45 % of the service's allocation at 500 requests/s before this). Larger
-        // bodies stream, so a body is never held twice in memory. Both decoders replace malformed UTF-8 alike.
+        // string is far cheaper. Larger bodies stream, so a body is never held twice in memory. Both decoders replace
+        // malformed UTF-8 alike.
         if (body.length <= DECODE_AT_ONCE_BYTES) {
             return parse(new StringReader(new String(body, StandardCharsets.UTF_8)), shape);
         }
@@ -92,10 +92,9 @@ final class NumbersBodyParser {
         if (reader.peek() != JsonToken.BEGIN_ARRAY) {
             throw new InvalidBodyException("numbers is not an array");
         }
-        // Sized once for the largest array the body can hold. Growing from 16 by doubling allocated four times the
-        // final size (300 000 numbers: 10 MB instead of 2.4 MB; 38 % of the service's allocation in the large
-        // payloads, JFR). The bound is maxNumbers as before: such an array needs a body of a million commas, and a
-        // body that is then rejected (commas elsewhere, or malformed) costs up to that once, like a legitimate one.
+        // Sized once for the largest array the body can hold, where growing by doubling would allocate several times
+        // the final size. The bound is maxNumbers: such an array needs a body of that many commas, and a body that is
+        // then rejected (commas elsewhere, or malformed) costs up to that once, like a legitimate one.
         long[] numbers = new long[Math.min(maxNumbers, shape.elementsAtMost())];
         int count = 0;
         reader.beginArray();
@@ -128,8 +127,7 @@ final class NumbersBodyParser {
      * @param onlyShortPlainIntegers no {@code .}, {@code e} or {@code E} and no run of more than 18 digits outside
      *                               strings: every number in the body is a plain integer that fits in a long, so
      *                               Gson's own integer reading ({@code nextLong}) is exact and the string per element
-     *                               that the strict reading needs is saved (nearly half the samples of parsing
-     *                               3 × 300 000 numbers on one core, JFR)
+     *                               that the strict reading needs is saved
      * @param elementsAtMost         the commas outside strings, plus one: no array in the body has more elements
      */
     record Shape(boolean onlyShortPlainIntegers, int elementsAtMost) {

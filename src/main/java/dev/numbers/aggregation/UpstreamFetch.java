@@ -38,15 +38,14 @@ import org.eclipse.jetty.util.URIUtil;
 final class UpstreamFetch extends AbstractResponseListener {
 
     /**
-     * The smallest buffer the body is copied into. Jetty's {@code BufferingResponseListener} starts with a 16 KiB
-     * buffer for every response; with bodies of a few dozen bytes that was a quarter of all the service's allocation
-     * (JFR at 500 requests/s). A body is copied out of the network buffers into buffers of
+     * The smallest buffer the body is copied into, where Jetty's {@code BufferingResponseListener} starts at 16 KiB
+     * for every response, most of them a few dozen bytes. A body is copied out of the network buffers into buffers of
      * {@code max(this, chunk)} bytes, never retained, so a slow body pins no pooled buffer.
      */
     private static final int MIN_BODY_BUFFER_BYTES = 512;
     /**
      * Bodies up to this size (about a thousand numbers) are parsed on the selector thread that read them: the ones the
-     * parser decodes at once, in microseconds.
+     * parser decodes at once, cheaply. See docs/design.md#large-payloads.
      */
     static final int PARSE_IN_PLACE_BYTES = NumbersBodyParser.DECODE_AT_ONCE_BYTES;
 
@@ -110,9 +109,8 @@ final class UpstreamFetch extends AbstractResponseListener {
      * The {@code Host} header for {@code uri}, as Jetty's destination writes it: the host, bracketed when it is an
      * IPv6 literal, and the port unless it is the scheme's default; never user information. Set here because
      * without it Jetty 12.1's {@code HttpConnection.normalizeRequest} builds the header from
-     * {@code request.getURI()}, which parses the request's URI twice more and keeps the result with the in-flight
-     * request (JFR at 3 500 requests/s: 5.5 % of the CPU in {@code java.net.URI}, ours and Jetty's; heap histogram
-     * under load: two {@code URI}s per upstream request in flight, now one).
+     * {@code request.getURI()}, which parses the request's URI twice more and keeps a second {@code URI} with every
+     * upstream request in flight.
      */
     static HttpField hostField(URI uri) {
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
@@ -145,7 +143,7 @@ final class UpstreamFetch extends AbstractResponseListener {
         }
         if (refusedLiteral != null) {
             // An IP literal the address policy refuses fails here, as the resolver would fail it, but without
-            // becoming one of the client's destinations (see NumbersServletNoLeakTest).
+            // becoming one of the client's destinations: callers choose the origins.
             aggregation.trace(uri, "refused: " + refusedLiteral.getMessage());
             aggregation.settle(this, UpstreamOutcome.REFUSED, null);
             return;
@@ -174,9 +172,9 @@ final class UpstreamFetch extends AbstractResponseListener {
      * <p>Jetty loses an abort that comes before the request's exchange is in the destination's queue: the request is
      * marked aborted, the exchange is queued anyway, and if the destination never gets a connection (a refused
      * address, an upstream that refuses connections) nothing takes it out again — Jetty's own failure and timeout
-     * aborts find the request already aborted and do nothing. The exchange, this fetch and its aggregation then stayed
-     * in memory for good, with the destination (found with thousands of refused origins, see {@code NumbersServletNoLeakTest}). So
-     * a request not yet sent is never sent, and one being queued is aborted by {@link #queued()} once it is.
+     * aborts find the request already aborted and do nothing. The exchange, this fetch and its aggregation would then
+     * stay in memory for good, with the destination. So a request not yet sent is never sent, and one being queued is
+     * aborted by {@link #queued()} once it is. See docs/design.md#upstream-connections.
      */
     void abandon(Throwable cause, boolean keepSentRequests) {
         if (keepSentRequests && sent) {

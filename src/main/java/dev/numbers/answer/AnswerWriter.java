@@ -13,7 +13,8 @@ import java.io.IOException;
  * <p>The listener is registered in the request's first dispatch ({@link #register}), before there is anything to
  * write. The body is then written in one {@code write}. The exchange may be completed only once the container has
  * taken all of it ({@code isReady()} true after the write): completing while a non-blocking write is pending is not
- * portable — Tomcat 10.1 then sends a body of the right length with the wrong bytes (seen in {@code SlowClientsIT}).
+ * portable — Tomcat 10.1 then sends a body of the right length with the wrong bytes. See
+ * docs/design.md#writing-the-answer.
  *
  * <h2>Which thread writes, which finishes</h2>
  *
@@ -140,9 +141,9 @@ public final class AnswerWriter implements WriteListener {
     /**
      * Closes the stream once the whole body is taken, which surfaces a write that failed as it was issued. Jetty 12 then
      * still says {@code isReady()}, and hands the failure to a container thread that calls {@link #onError} — unless
-     * the exchange is completed first; before that thread takes it, {@code close()} throws it (seen in
-     * {@code SlowClientsIT}: a client resetting the connection mid-answer went uncounted). Between the two, every such
-     * failure is reported, once. Closing a stream whose body is complete writes nothing more, on Tomcat as on Jetty.
+     * the exchange is completed first; before that thread takes it, {@code close()} throws it (a client resetting the
+     * connection mid-answer, for instance). Between the two, every such failure is reported, once. Closing a stream
+     * whose body is complete writes nothing more, on Tomcat as on Jetty.
      *
      * @return the write's failure, or {@code null}
      */

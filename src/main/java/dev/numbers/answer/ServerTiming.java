@@ -10,7 +10,7 @@ import java.time.Instant;
  *   <li>{@code cutoff;dur=} (aggregations only) milliseconds from arrival at which pending upstreams were abandoned;</li>
  *   <li>{@code upstreams;desc="m/n"} (every {@code 200}) upstreams merged out of the distinct valid ones;</li>
  *   <li>{@code arrival;desc=} the moment the budget counts from, in microseconds since the Unix epoch, so that a
- *       client can set its own clock against the service's (see {@code bench/client-clock.py}).</li>
+ *       client can set its own clock against the service's.</li>
  * </ul>
  * Arrival is the servlet's entry, or earlier for a request that may have waited in the kernel during a pause
  * ({@code ArrivalClock}).

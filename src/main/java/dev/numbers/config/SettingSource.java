@@ -9,7 +9,7 @@ import java.util.function.Function;
 /**
  * Where raw setting values come from.
  *
- * <p>The service's precedence rule (SPEC, "Configuration") is: a {@code web.xml} context parameter is overridden by
+ * <p>The service's precedence rule (docs/configuration.md) is: a {@code web.xml} context parameter is overridden by
  * a JVM system property of the same name, which is overridden by an environment variable whose name is the setting's
  * name in upper snake case ({@code numbers.maxUrls} → {@code NUMBERS_MAX_URLS}). {@link #layered} builds exactly that
  * chain; {@link #of(Map)} serves tests and embedders.

@@ -25,11 +25,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * time, with a bounded queue and a timeout that counts from when the lookup was asked for.
  *
  * <p>Jetty's {@link SocketAddressResolver.Async} runs every lookup as a job of the client's pool and starts its
- * timeout only when the job starts. Callers choose the host names, so a burst of names that do not resolve queued
- * tens of thousands of lookups there, and the JDK's lookup is a native call that an interrupt does not end: the
- * system resolver, swamped, took seconds for each. Every pool thread then sat in DNS, the deadline tasks and answers
- * queued behind the lookups, no aggregation ended, and the service answered nothing but {@code 503} for
- * 45 minutes (README, Security, "Host names that do not resolve"). Here, instead:
+ * timeout only when the job starts. Callers choose the host names, so a burst of names that do not resolve would
+ * queue lookups there, and the JDK's lookup is a native call that an interrupt does not end: every pool thread would
+ * sit in DNS, the deadline tasks and answers would queue behind the lookups, and no aggregation would end. Here,
+ * instead (docs/design.md#upstream-connections):
  * <ul>
  *   <li>lookups never run on the client's pool, so DNS cannot hold up a deadline or an answer;</li>
  *   <li>resolutions of a name already being looked up wait for that lookup instead of queueing another: every new

@@ -25,8 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a pool that does not (its queue was empty, its destination did not need another connection, or it was terminated)
  * gives it back, which hands it to the next waiting pool. So no other pool can take a place meanwhile, and waiting
  * upstreams get the places freed in turn: under a tarpit that holds the budget, the tarpit's own requests, sent all
- * the time, had taken nearly every freed place before, and an upstream in use grew its pool only when one of its
- * requests happened to be sent at the moment a place was free. A place given back while the budget is over its
+ * the time, would otherwise take nearly every freed place. A place given back while the budget is over its
  * maximum (pools' first connections beyond it) is freed, not handed over. A pool that queues its wake-up takes a
  * place for the first waiting pool if one is free by then, and a place freed while a wake-up is queued is taken back for
  * it, so a place given back around a pool's queueing is not lost to it.

@@ -16,11 +16,10 @@ import org.eclipse.jetty.util.component.Container;
  * in proportion to how many there are. Callers choose the origins, and a destination lives while its requests wait
  * for a name lookup or a connection (up to the connect timeout) and a second after (see {@link UpstreamClient}). A
  * caller naming thousands of distinct host names that do not resolve, or permitted addresses that do not answer,
- * therefore made the client hold tens of thousands of destinations and spend seconds per request on that list
- * (measured: README, Security). {@link #newClient} makes a client that refuses, once {@code max} destinations exist,
- * to create one more: the request fails with {@link TooManyOriginsException} before it is sent
- * ({@code too_many_origins}). The check is where Jetty looks every destination up, so it covers
- * redirect hops too. Requests to origins that have a destination, such as every upstream in regular use (a
+ * could otherwise make the client hold that many destinations and spend its time on that list. {@link #newClient}
+ * makes a client that refuses, once {@code max} destinations exist, to create one more: the request fails with
+ * {@link TooManyOriginsException} before it is sent ({@code too_many_origins}). The check is where Jetty looks every
+ * destination up, so it covers redirect hops too. Requests to origins that have a destination, such as every upstream in regular use (a
  * destination with pooled connections is never dropped), go on as before.
  *
  * <p>The count is kept by listening to the client's beans, so it is exact. The check and the creation are not one

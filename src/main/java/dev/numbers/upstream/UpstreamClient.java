@@ -23,7 +23,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
- * The one {@link HttpClient} a web application shares for every upstream fetch, with the threads it owns.
+ * The one {@link HttpClient} a web application shares for every upstream fetch, with the threads it owns. Why each
+ * part is set up as it is: docs/design.md#threads-and-pools and docs/design.md#upstream-connections.
  *
  * <p>All of its threads (the client's pool, selector, timer and name lookups) are created here and ended by
  * {@link #stop()}, which waits until they have terminated, so that undeploying leaves no thread behind (Tomcat checks
@@ -60,8 +61,7 @@ public final class UpstreamClient {
     private UpstreamClient(Settings settings, BoundedNameResolver.NameLookup lookup) {
         // The pool writes answers, parses large bodies and runs the deadline tasks (names are resolved elsewhere);
         // upstream responses themselves are handled on the selector thread (see below). A few threads per core
-        // suffice, and on a small machine hundreds of them only add context switches and lock convoys (measured: 256
-        // on one core).
+        // suffice, and on a small machine hundreds of them only add context switches and lock convoys.
         executor = new QueuedThreadPool(CLIENT_THREADS, 4);
         executor.setName("numbers-client");
         executor.setDaemon(true);
@@ -83,15 +83,14 @@ public final class UpstreamClient {
         connector.setScheduler(scheduler);
         // The connect timeout (2 s by default) outlives the budget on purpose. A fetch gives up at the budget, but its
         // connection attempt goes on and, once connected, joins the pool for the next fetch. With a timeout at the
-        // budget, a selector that ran late (a cold JVM, a long GC pause) timed out connects that had already
-        // succeeded in the kernel, and Jetty fails every fetch queued for the origin when one connect fails: tens of
-        // thousands of failed fetches in a warm-up at 4 000 requests/s (README, Performance: "Connect timeout").
+        // budget, a selector that runs late (a cold JVM, a long GC pause) times out connects that have already
+        // succeeded in the kernel, and Jetty fails every fetch queued for the origin when one connect fails.
         connector.setConnectTimeout(settings.connectTimeout());
         connector.setSelectors(selectors());
 
         HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
         // Jetty's pools scan their connections for an idle one on every acquire; with the hundreds of connections one
-        // slow upstream needs, that scan was the service's hottest code (JFR: a third of the CPU). See LifoPool.
+        // slow upstream needs, that scan dominates. See LifoPool.
         int maxConnections = settings.maxConnectionsPerHost();
         connections = ConnectionBudget.of(settings.maxConnections(), executor);
         transport.setConnectionPoolFactory(destination -> new LifoConnectionPool(destination, maxConnections,
@@ -99,9 +98,7 @@ public final class UpstreamClient {
         // Upstream responses are handled on the selector thread that read them instead of being handed to the pool
         // (Jetty's default, BLOCKING): UpstreamFetch and Aggregation never block there — small bodies are parsed in
         // place, large ones and every answer (rendered, then written without blocking) go to the pool, and a merge
-        // never waits for the writer's lock.
-        // Measured on one core (bench/switches.sh): context switches per request 18–19 → 9–10 at 600 requests/s with
-        // 6 upstreams each, 11–12 → 8 at 1 000/s with 2.
+        // never waits for the writer's lock. That saves the context switches of a hand-over per response.
         transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
         // Callers choose the origins, and Jetty keeps state for each: see OriginLimit. Dropping idle destinations
         // (below) does not bound how many exist while their requests wait for a lookup or a connection.
@@ -111,10 +108,10 @@ public final class UpstreamClient {
         httpClient.setExecutor(executor);
         httpClient.setScheduler(scheduler);
         httpClient.setConnectTimeout(settings.connectTimeout().toMillis());
-        // Every connection, including each redirect hop, resolves through the address policy (SPEC, "Safety").
+        // Every connection, including each redirect hop, resolves through the address policy (docs/security.md).
         // Name lookups block a thread each, so they get threads of their own and a bounded queue: on the client's
-        // pool, a burst of names that do not resolve held every thread, and with them every deadline and answer, for
-        // 45 minutes (BoundedNameResolver).
+        // pool, a burst of names that do not resolve would hold every thread, and with them every deadline and
+        // answer (BoundedNameResolver).
         names = BoundedNameResolver.create(lookup, DNS_THREADS, DNS_QUEUE, scheduler, executor,
                 settings.connectTimeout());
         resolver = PolicyCheckingResolver.of(AddressPolicy.of(settings.allowedNetworks()), names);
@@ -124,10 +121,9 @@ public final class UpstreamClient {
         httpClient.setFollowRedirects(true);
         httpClient.setMaxRedirects(settings.maxRedirects());
         httpClient.setIdleTimeout(30_000);
-        // Jetty keeps a destination (its queue and connection pool, ~2.3 KB measured) for every origin ever named,
-        // unless told to drop idle ones: callers choose the origins, so without this a few thousand requests naming
-        // distinct origins (refused private addresses cost no network at all) filled a 256 MB heap until
-        // OutOfMemoryError. A destination with no connection and no queued request is dropped after a second; one
+        // Jetty keeps a destination (its queue and connection pool) for every origin ever named, unless told to drop
+        // idle ones: callers choose the origins, so without this requests naming distinct origins (refused private
+        // addresses cost no network at all) would fill the heap. A destination with no connection and no queued request is dropped after a second; one
         // with pooled connections is never idle in this sense, so a working upstream keeps its pool.
         httpClient.setDestinationIdleTimeout(DESTINATION_IDLE_MILLIS);
         httpClient.setMaxResponseHeadersSize(16 * 1024);

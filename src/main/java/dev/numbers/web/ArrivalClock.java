@@ -9,31 +9,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * When did a request arrive? The moment the servlet sees it, unless the JVM has just been stopped for a garbage
- * collection.
+ * collection: a request that reached the server during a stop-the-world pause waited in the kernel, so one that enters
+ * within twice a pause's length after its end is dated back into it, by less the later it enters. See
+ * docs/design.md#arrival-after-a-pause.
  *
- * <p>A request that reaches the server during a stop-the-world pause waits in the kernel until the pause is over; the
- * servlet sees it only then, and a budget counted from that moment ends late, by the client's clock, by up to the whole
- * pause. No margin taken inside the process can see that wait, and no portable API tells a servlet when its request's
- * bytes arrived; but the JVM tells when it paused. So a request that enters within twice a pause's length after the
- * pause ended is taken to have arrived earlier: at the pause's start when it enters right at the pause's end, by less
- * the later it enters, and at its entry from twice the pause's length after the end on. After a pause the requests that
- * queued during it are read in order while new ones keep coming; with the core half busy the backlog of a pause of
- * {@code P} ms is gone about {@code P} ms after it, and the factor of two allows for a busier core. Being wrong costs a
- * request that in fact arrived after the pause at most that pause from its budget.
+ * <p>Pauses come from the platform's {@code com.sun.management.GarbageCollectorMXBean}s that time pauses; beans named
+ * for concurrent cycles ({@code "ZGC Cycles"}, {@code "Shenandoah Cycles"}, …) are left out. The request path reads
+ * each collector's count; the first request to find a count moved reads that collector's last pause under this
+ * object's lock, which its racers wait for instead of deciding on the old pause.
  *
- * <p>Pauses come from the platform's {@code com.sun.management.GarbageCollectorMXBean}s, those that time pauses: a
- * bean whose name says it times concurrent cycles ({@code "ZGC Cycles"}, {@code "ZGC Major Cycles"},
- * {@code "Shenandoah Cycles"}) is left out, as those collectors time their pauses in beans of their own
- * ({@code "ZGC Pauses"}, …). G1's {@code "G1 Concurrent GC"} (JDK 20 on) stays: it times the Remark and Cleanup
- * pauses. Cost on the request path: one read of each collector's count (~75 ns each on this machine). The first
- * request to find a count moved reads that collector's last pause (~7 µs, once per collection) under this object's
- * lock, which its racers wait for instead of deciding on the old pause.
- *
- * <p>Collectors time their pauses in milliseconds since the JVM started, on a base offset from
- * {@link RuntimeMXBean#getUptime()}'s by a constant the JDK does not publish (80–95 ms on HotSpot 17 here). The offset is
- * learnt as the smallest "uptime minus pause end" seen when a pause is noticed: under load a pause is noticed within a
- * millisecond of its end, so a few collections make it exact. Until then it errs towards a pause that ended more
- * recently, which can only shorten budgets.
+ * <p>Collectors time their pauses on a base offset from {@link RuntimeMXBean#getUptime()}'s by a constant the JDK does
+ * not publish. It is learnt as the smallest "uptime minus pause end" seen when a pause is noticed, which errs only
+ * towards a pause that ended later: that can only shorten budgets.
  */
 final class ArrivalClock {
 

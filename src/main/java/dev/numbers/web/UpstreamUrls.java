@@ -12,7 +12,7 @@ import java.util.Set;
  * The upstream URLs named by one request's {@code u} parameters: validated, de-duplicated, in request order.
  *
  * <p>A {@code u} is valid when it is an absolute {@code http} or {@code https} URL with a (server-based) host and,
- * if it names a port, a port in 1–65535. Invalid values are skipped, not an error (SPEC). Identical values are
+ * if it names a port, a port in 1–65535. Invalid values are skipped, not an error (docs/contract.md). Identical values are
  * fetched once; identity is the value's exact text after the container's percent-decoding, so a URL's own query
  * string stays as the caller wrote it.
  *

@@ -21,7 +21,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every relative link and {@code #anchor} of README.md and docs/*.md resolves: its file exists inside the repository,
+ * Every relative link and {@code #anchor} of README.md and docs/*.md resolves, and so does every pointer such as
+ * {@code docs/design.md#load-shedding} in the sources' comments: its file exists inside the repository,
  * and its anchor names a heading (GitHub-style: lower case, spaces to {@code -}, punctuation dropped, repeated headings
  * suffixed {@code -1}, {@code -2}, …) or an HTML anchor of the target Markdown file. Links with a scheme
  * ({@code https:}, {@code mailto:}) are not checked; links inside fenced code blocks and code spans are ignored. Paths
@@ -40,6 +41,8 @@ class DocumentationLinksTest {
     private static final Pattern FENCE = Pattern.compile("^\\s{0,3}(```|~~~)");
     private static final Pattern CODE_SPAN = Pattern.compile("(`+)(?:(?!\\1).)+?\\1");
     private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:");
+    /** A pointer from a source comment into the documentation, such as {@code docs/design.md#load-shedding}. */
+    private static final Pattern SOURCE_POINTER = Pattern.compile("\\bdocs/[\\w-]+\\.md(?:#[\\w-]+)?");
 
     private final Map<Path, Set<String>> anchors = new HashMap<>();
 
@@ -80,6 +83,28 @@ class DocumentationLinksTest {
         assertTrue(checked > 0, "no relative link found");
         assertTrue(broken.isEmpty(), broken.size() + " broken link(s) of " + checked + " checked:\n  "
                 + String.join("\n  ", broken));
+    }
+
+    @Test
+    void everyPointerFromTheSourcesIntoTheDocumentationResolves() throws IOException {
+        List<String> broken = new ArrayList<>();
+        int checked = 0;
+        List<Path> sources;
+        try (Stream<Path> files = Files.walk(ROOT.resolve("src"))) {
+            sources = files.filter(p -> p.toString().endsWith(".java") || p.toString().endsWith(".xml")).toList();
+        }
+        for (Path source : sources) {
+            Matcher pointer = SOURCE_POINTER.matcher(Files.readString(source));
+            while (pointer.find()) {
+                checked++;
+                String problem = problem(ROOT.resolve("README.md"), pointer.group());
+                if (problem != null) {
+                    broken.add(ROOT.relativize(source) + ": " + pointer.group() + " (" + problem + ")");
+                }
+            }
+        }
+        assertTrue(checked > 0, "no pointer into the documentation found");
+        assertTrue(broken.isEmpty(), String.join("\n", broken));
     }
 
     /** @return why the link is broken, or {@code null} when it resolves */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The profiling recipes of the README ("Operations"), run as written against this very JVM while it serves
+ * The profiling recipes of docs/operations.md#profiling, run as written against this very JVM while it serves
  * {@code /numbers}: a JFR recording started and dumped with {@code jcmd} (the CPU profile and execution trace), a heap
  * dump, a thread dump. Skipped where the JDK's tools are absent (a bare JRE).
  */

@@ -34,7 +34,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * SPEC "Safety" over real HTTP: the address policy at the connection (spellings, redirects), the limits, load
+ * docs/security.md over real HTTP: the address policy at the connection (spellings, redirects), the limits, load
  * shedding, and upstreams that misbehave on purpose. Only loopback is ever contacted: 127.0.0.2 stands for a
  * forbidden host, and the policy must refuse it before any packet leaves.
  */

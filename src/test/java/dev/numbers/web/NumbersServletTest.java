@@ -27,8 +27,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The contract of {@code /numbers} (SPEC), one test per row, against a real Jetty with the servlet and real fake
- * upstreams. Timing assertions carry margins that a loaded 2-core machine cannot break: what they tell apart is
+ * The contract of {@code /numbers} (docs/contract.md), one test per row, against a real Jetty with the servlet and real
+ * fake upstreams. Timing assertions carry margins that a loaded 2-core machine cannot break: what they tell apart is
  * "answered at the budget" from "waited for a 3 s upstream".
  */
 class NumbersServletTest {
