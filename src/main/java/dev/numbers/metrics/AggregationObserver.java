@@ -8,10 +8,6 @@ import java.time.Duration;
  */
 public interface AggregationObserver {
 
-    /** An observer that ignores everything. */
-    AggregationObserver NONE = new AggregationObserver() {
-    };
-
     /**
      * One upstream fetch ended.
      *

@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  * @param status the HTTP status code
  * @param detail what happened in this request
  */
-public record Problem(String type, String title, int status, String detail) {
+record Problem(String type, String title, int status, String detail) {
 
     static Problem tooManyUrls(int limit) {
         return new Problem("urn:numbers:problem:too-many-urls", "Too many URLs", 400,

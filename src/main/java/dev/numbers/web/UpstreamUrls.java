@@ -19,9 +19,9 @@ import java.util.Set;
  * @param urls    the distinct valid URLs, in the order they first appeared
  * @param skipped how many {@code u} values were invalid
  */
-public record UpstreamUrls(List<URI> urls, int skipped) {
+record UpstreamUrls(List<URI> urls, int skipped) {
 
-    public UpstreamUrls {
+    UpstreamUrls {
         urls = List.copyOf(urls);
     }
 
@@ -33,7 +33,7 @@ public record UpstreamUrls(List<URI> urls, int skipped) {
      * @return the selection
      * @throws TooManyUrlsException as soon as more than {@code maxUrls} distinct valid URLs have been seen
      */
-    public static UpstreamUrls select(String[] values, int maxUrls) {
+    static UpstreamUrls select(String[] values, int maxUrls) {
         if (values == null || values.length == 0) {
             return new UpstreamUrls(List.of(), 0);
         }
@@ -97,7 +97,7 @@ public record UpstreamUrls(List<URI> urls, int skipped) {
     }
 
     /** Thrown when a request names more distinct valid URLs than the configured limit. */
-    public static final class TooManyUrlsException extends RuntimeException {
+    static final class TooManyUrlsException extends RuntimeException {
 
         private static final long serialVersionUID = 1L;
         private final int limit;
@@ -108,7 +108,7 @@ public record UpstreamUrls(List<URI> urls, int skipped) {
         }
 
         /** @return the configured limit that was exceeded */
-        public int limit() {
+        int limit() {
             return limit;
         }
     }

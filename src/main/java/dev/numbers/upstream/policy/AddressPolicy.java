@@ -125,7 +125,7 @@ public final class AddressPolicy {
      *
      * @return the default policy
      */
-    public static AddressPolicy defaults() {
+    static AddressPolicy defaults() {
         return of(List.of());
     }
 
@@ -135,7 +135,7 @@ public final class AddressPolicy {
      * @param address a resolved address
      * @return {@code true} if the address is ordinary public unicast or inside an allowed network
      */
-    public boolean permits(InetAddress address) {
+    boolean permits(InetAddress address) {
         Objects.requireNonNull(address, "address");
         // Built from the raw bytes so that an IPv6 scope (%eth0) cannot influence matching.
         byte[] bytes = address.getAddress();
@@ -148,7 +148,7 @@ public final class AddressPolicy {
      *
      * @return the networks this policy opens, possibly empty
      */
-    public List<String> allowedNetworks() {
+    List<String> allowedNetworks() {
         return allowed.stream().map(IPAddress::toCanonicalString).collect(Collectors.toUnmodifiableList());
     }
 

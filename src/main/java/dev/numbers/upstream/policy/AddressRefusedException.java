@@ -38,7 +38,7 @@ public final class AddressRefusedException extends IOException {
      * @param addresses the refused addresses, possibly empty (e.g. unresolved results)
      * @return the exception
      */
-    public static AddressRefusedException refused(String host, List<InetAddress> addresses) {
+    static AddressRefusedException refused(String host, List<InetAddress> addresses) {
         Objects.requireNonNull(addresses, "addresses");
         String list = addresses.isEmpty()
                 ? "no usable address"
@@ -54,7 +54,7 @@ public final class AddressRefusedException extends IOException {
      * @param host the host as the client asked for it
      * @return the exception
      */
-    public static AddressRefusedException ambiguous(String host) {
+    static AddressRefusedException ambiguous(String host) {
         return new AddressRefusedException(host, List.of(),
                 "Address policy refused host '" + printable(host) + "' (not a canonical IP address literal)");
     }
@@ -64,7 +64,7 @@ public final class AddressRefusedException extends IOException {
      *
      * @return the host
      */
-    public String host() {
+    String host() {
         return host;
     }
 
@@ -73,7 +73,7 @@ public final class AddressRefusedException extends IOException {
      *
      * @return the refused addresses
      */
-    public List<InetAddress> addresses() {
+    List<InetAddress> addresses() {
         return addresses;
     }
 
