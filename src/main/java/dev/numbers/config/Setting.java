@@ -7,10 +7,10 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * One setting of the service, declared once: its name, its default, how its value is written and its one-line
- * meaning. The declarations below drive {@link Settings#load parsing}, the {@link #environmentName() environment
- * variable's name}, the start-up log line ({@link Settings#describe()}) and the settings tables of
- * docs/configuration.md and README.md, which a test holds to them.
+ * One setting of the service, declared once: its name, its default, how its value is written and its one-line meaning.
+ * The declarations below drive {@link Settings#load parsing}, the environment variable's name
+ * ({@link SettingSource#environmentName}), the start-up log line ({@link Settings#describe()}) and the settings tables
+ * of docs/configuration.md and README.md, which a test holds to them.
  *
  * @param <T> the type of the parsed value
  */
@@ -102,7 +102,7 @@ public final class Setting<T> {
     }
 
     /** @return every setting, in the order of the documentation */
-    public static List<Setting<?>> all() {
+    static List<Setting<?>> all() {
         return List.copyOf(DECLARED);
     }
 
@@ -111,18 +111,13 @@ public final class Setting<T> {
         return name;
     }
 
-    /** @return the environment variable that overrides this setting, e.g. {@code NUMBERS_MAX_URLS} */
-    public String environmentName() {
-        return SettingSource.environmentName(name);
-    }
-
     /** @return the default as the documentation states it: the value, or how it is computed */
-    public String documentedDefault() {
+    String documentedDefault() {
         return documentedDefault;
     }
 
     /** @return what the setting means, in one line of the documentation's Markdown */
-    public String meaning() {
+    String meaning() {
         return meaning;
     }
 
