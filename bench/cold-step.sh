@@ -2,7 +2,7 @@
 # bench/cold-step.sh: one D step from a cold start, as find_max_rate.sh and the sittings run it (20 s warm-up at the
 # rate, then 20 s measured; 2 set URLs, fixed 50 ms, 2 000 connections), with the service's own counters read after
 # the warm-up and after the measured part: upstream fetches that failed to connect, partial answers, and the
-# connections the upstream saw opened. The figures of README "Performance", "Connect timeout".
+# connections the upstream saw opened. The connect timeout rows of docs/performance.md#tried-and-not-kept.
 # The shared harness's Go upstream and load generator on CPU 1, the service on CPU 0.
 #
 # Usage: bench/cold-step.sh RATE [COMMAND...]   (COMMAND serves /numbers on {PORT}; default: this repository's

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Callers that name many distinct upstream origins (README, Security).
+"""Callers that name many distinct upstream origins (docs/security.md#callers-that-name-many-origins).
 
 Sends N requests to a running service, 16 at a time, each naming 64 origins no earlier request named, and prints
 how long they took, how many failed, and the answers' median and slowest time (client-measured):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/switches.sh: CPU time and context switches per request of one service at a fixed rate — the figures of README
-# "Performance" for handling upstream responses on the selector thread. The shared harness's Go upstream and load
+# bench/switches.sh: CPU time and context switches per request of one service at a fixed rate — the figures of
+# docs/performance.md for handling upstream responses on the selector thread. The shared harness's Go upstream and load
 # generator on CPU 1, the service on CPU 0, D's upstreams (fixed 50 ms); 20 s warm-up, then 20 s measured, reading
 # the service's /proc/<pid>/stat (user, system time) and every thread's voluntary + involuntary context switches.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Upstreams that accept connections and never answer (README, Security, "Upstreams that accept and never answer").
+"""Upstreams that accept connections and never answer (docs/security.md#upstreams-that-never-answer).
 
   bench/tarpit.py serve                          # listens on 127.0.0.2:20000-20063, accepts, never answers
   bench/tarpit.py load PORT CALLERS SECONDS      # CALLERS threads, each sending request after request of the 64

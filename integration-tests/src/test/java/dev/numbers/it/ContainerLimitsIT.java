@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * SPEC: "request line or headers too large: the container's 414/431" — the container answers, not the WAR.
+ * docs/contract.md: "request line or headers too large: the container's 414/431" — the container answers, not the WAR.
  *
  * <ul>
  *   <li>Jetty with the repository's jetty-base: {@code jetty.httpConfig.requestHeaderSize=16384};

@@ -19,7 +19,7 @@ import static dev.numbers.it.Json.numbers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The SPEC's endpoint over real HTTP, against the packaged WAR in the container of this execution. */
+/** The endpoint of docs/contract.md over real HTTP, against the packaged WAR in the container of this execution. */
 @ExtendWith(ContainerExtension.class)
 class NumbersEndpointIT {
 

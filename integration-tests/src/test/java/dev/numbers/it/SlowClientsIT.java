@@ -1,6 +1,6 @@
 package dev.numbers.it;
 
-import dev.numbers.Scrape;
+import dev.numbers.testing.Scrape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -21,12 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A client that pauses, then reads a large answer slowly, long after the budget: the service writes it without
- * blocking and completes the exchange only once the container has taken all of it; the client gets every byte.
- * Completing while the write was pending passed on Jetty and failed here on Tomcat 10.1 — a body of the right length
- * with the wrong bytes — both when the service completed right after issuing the write and when an async timeout let
- * Tomcat complete it; hence no async timeout at all. That nobody else waits meanwhile is {@code SafetyTest}'s: it
- * needs send buffers smaller than a container's defaults to show.
+ * A client that pauses, then reads a large answer slowly, long after the budget: the service writes it without blocking
+ * and completes the exchange only once the container has taken all of it; the client gets every byte. Completing while
+ * the write was pending passed on Jetty and failed here on Tomcat 10.1 — a body of the right length with the wrong
+ * bytes — both when the service completed right after issuing the write and when an async timeout let Tomcat complete
+ * it; hence no async timeout at all. That nobody else waits meanwhile is {@code NumbersServletSafetyTest}'s: it needs
+ * send buffers smaller than a container's defaults to show.
  *
  * <p>A client that goes away while its answer is still being written: the container reports the failed write, the
  * exchange ends, the service counts the answer as undelivered and frees its in-flight slot — on Tomcat as on Jetty.

@@ -1,0 +1,206 @@
+package dev.numbers.web;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.RuntimeMXBean;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * When did a request arrive? The moment the servlet sees it, unless the JVM has just been stopped for a garbage
+ * collection: a request that reached the server during a stop-the-world pause waited in the kernel, so one that enters
+ * within twice a pause's length after its end is dated back into it, by less the later it enters. See
+ * docs/design.md#arrival-after-a-pause.
+ *
+ * <p>Pauses come from the platform's {@code com.sun.management.GarbageCollectorMXBean}s that time pauses; beans named
+ * for concurrent cycles ({@code "ZGC Cycles"}, {@code "Shenandoah Cycles"}, …) are left out. The request path reads
+ * each collector's count; the first request to find a count moved reads that collector's last pause under this
+ * object's lock, which its racers wait for instead of deciding on the old pause.
+ *
+ * <p>Collectors time their pauses on a base offset from {@link RuntimeMXBean#getUptime()}'s by a constant the JDK does
+ * not publish. It is learnt as the smallest "uptime minus pause end" seen when a pause is noticed, which errs only
+ * towards a pause that ended later: that can only shorten budgets.
+ */
+final class ArrivalClock {
+
+    /** The collectors' side of the clock: the platform's beans, or a script in tests. */
+    interface PauseSource {
+        /** @return how many stop-the-world collectors there are */
+        int collectors();
+
+        /** @return collector {@code index}'s count of collections so far */
+        long count(int index);
+
+        /** @return collector {@code index}'s last pause, in ms on the collectors' time base; null before its first */
+        Pause lastPause(int index);
+
+        /** @return {@link RuntimeMXBean#getUptime()} */
+        long uptimeMillis();
+
+        /** @return {@link System#nanoTime()} */
+        long nanoTime();
+    }
+
+    /** A pause as a collector reports it: start and end in milliseconds on the collectors' time base. */
+    record Pause(long startMillis, long endMillis) {
+    }
+
+    private static final ArrivalClock ENTRY = new ArrivalClock(null);
+    private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final PauseSource source;
+    /** Sum of the counts last looked at under the lock; a request that reads another sum takes the lock to look. */
+    private volatile long known;
+    /** Per collector, the count last looked at. Guarded by this. */
+    private final long[] counts;
+    /** The latest pause, on {@link System#nanoTime()}'s base: {start, end}; {0, 0} before any. */
+    private volatile long[] pauseNanos = {0, 0};
+    /** Smallest uptime minus pause end seen when noticing a pause; see the class comment. Guarded by this. */
+    private long offsetMillis = Long.MAX_VALUE;
+
+    private ArrivalClock(PauseSource source) {
+        this.source = source;
+        this.counts = new long[source == null ? 0 : source.collectors()];
+        long sum = 0;
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = source.count(i);
+            sum += counts[i];
+        }
+        this.known = sum; // of the very counts kept: a collection in between is noticed by the first request
+    }
+
+    /** @return a clock that takes every request's entry as its arrival */
+    static ArrivalClock entryTime() {
+        return ENTRY;
+    }
+
+    /**
+     * @return a clock that allows for this JVM's stop-the-world pauses, or {@link #entryTime()} when the platform has
+     *         no {@code com.sun.management} beans for its collectors
+     */
+    static ArrivalClock pauseAware() {
+        List<com.sun.management.GarbageCollectorMXBean> beans;
+        try {
+            beans = ManagementFactory.getPlatformMXBeans(com.sun.management.GarbageCollectorMXBean.class).stream()
+                    .filter(bean -> !bean.getName().contains("Cycles"))
+                    .toList();
+        } catch (RuntimeException | LinkageError e) {
+            return ENTRY;
+        }
+        if (beans.isEmpty()) {
+            return ENTRY;
+        }
+        beans.forEach(com.sun.management.GarbageCollectorMXBean::getLastGcInfo); // loads its classes now, not mid-request
+        return over(new PlatformPauses(beans, ManagementFactory.getRuntimeMXBean()));
+    }
+
+    /** @return a clock over the given pauses (tests script them) */
+    static ArrivalClock over(PauseSource source) {
+        return new ArrivalClock(source);
+    }
+
+    /**
+     * @param entryNanos {@link System#nanoTime()} when the servlet saw the request
+     * @return the earliest the request may have arrived, on the same base; {@code entryNanos} when no pause is near
+     */
+    long arrivalNanos(long entryNanos) {
+        if (source == null) {
+            return entryNanos;
+        }
+        long[] pause = total() == known ? pauseNanos : notice();
+        return arrival(entryNanos, pause[0], pause[1]);
+    }
+
+    /** The estimate itself: the whole pause when entering at its end, nothing from twice its length after. */
+    private static long arrival(long entryNanos, long pauseStartNanos, long pauseEndNanos) {
+        long length = pauseEndNanos - pauseStartNanos;
+        long waited = length - Math.max(0, entryNanos - pauseEndNanos) / 2;
+        return waited > 0 ? entryNanos - waited : entryNanos;
+    }
+
+    /** @return the latest pause noticed so far, {start, end} on {@link System#nanoTime()}'s base (for tests) */
+    long[] latestPauseNanos() {
+        return pauseNanos.clone();
+    }
+
+    private long total() {
+        long total = 0;
+        for (int i = 0; i < counts.length; i++) {
+            total += source.count(i);
+        }
+        return total;
+    }
+
+    /** Reads the pauses of the collectors whose counts moved, and keeps the latest. */
+    private synchronized long[] notice() {
+        // Both clocks first, as near the detection as possible: the pauses are placed relative to this moment.
+        long nanos = source.nanoTime();
+        long uptime = source.uptimeMillis();
+        List<Pause> seen = new ArrayList<>(counts.length);
+        long sum = 0;
+        for (int i = 0; i < counts.length; i++) {
+            long count = source.count(i);
+            sum += count;
+            Pause pause = count == counts[i] ? null : source.lastPause(i);
+            counts[i] = count;
+            if (pause != null) {
+                seen.add(pause);
+                offsetMillis = Math.min(offsetMillis, uptime - pause.endMillis());
+            }
+        }
+        seen.sort(Comparator.comparingLong(Pause::endMillis));
+        long[] latest = pauseNanos;
+        for (Pause pause : seen) {
+            long end = nanos - TimeUnit.MILLISECONDS.toNanos(uptime - offsetMillis - pause.endMillis());
+            long start = end - TimeUnit.MILLISECONDS.toNanos(pause.endMillis() - pause.startMillis());
+            if (end <= latest[1]) {
+                continue;
+            }
+            // Two collectors in one stop (Serial's young collection failing into a full one) report back-to-back
+            // pauses: within the beans' millisecond, the later extends the earlier.
+            latest = start - latest[1] <= MILLI ? new long[] {latest[0], end} : new long[] {start, end};
+        }
+        pauseNanos = latest;
+        known = sum;
+        return latest;
+    }
+
+    /** The platform's beans as a {@link PauseSource}. */
+    private static final class PlatformPauses implements PauseSource {
+
+        private final List<com.sun.management.GarbageCollectorMXBean> beans;
+        private final RuntimeMXBean runtime;
+
+        PlatformPauses(List<com.sun.management.GarbageCollectorMXBean> beans, RuntimeMXBean runtime) {
+            this.beans = List.copyOf(beans);
+            this.runtime = runtime;
+        }
+
+        @Override
+        public int collectors() {
+            return beans.size();
+        }
+
+        @Override
+        public long count(int index) {
+            return beans.get(index).getCollectionCount();
+        }
+
+        @Override
+        public Pause lastPause(int index) {
+            com.sun.management.GcInfo info = beans.get(index).getLastGcInfo();
+            return info == null ? null : new Pause(info.getStartTime(), info.getEndTime());
+        }
+
+        @Override
+        public long uptimeMillis() {
+            return runtime.getUptime();
+        }
+
+        @Override
+        public long nanoTime() {
+            return System.nanoTime();
+        }
+    }
+}
