@@ -98,7 +98,6 @@ if [ "$skip_ref" = 0 ]; then
   log ref-A; "$harness/bench.sh" "${P[@]}" "${A[@]}" --label ref-A > "$out/ref-A.txt" 2>&1; record "$out/ref-A.txt"
   log ref-B; "$harness/bench.sh" "${P[@]}" "${B[@]}" --label ref-B > "$out/ref-B.txt" 2>&1; record "$out/ref-B.txt"
   log ref-C; "$harness/bench.sh" "${P[@]}" "${C[@]}" --label ref-C > "$out/ref-C.txt" 2>&1; record "$out/ref-C.txt"
-  log ref-C40; "$harness/bench.sh" "${P[@]}" "${C40[@]}" --label ref-C40 > "$out/ref-C40.txt" 2>&1; record "$out/ref-C40.txt"
   if [ "$only_abc" = 1 ]; then :; else
   log ref-D; "$harness/scripts/find_max_rate.sh" "${P[@]}" > "$out/ref-D.txt" 2>&1 || true
   rd="$(maxrate "$out/ref-D.txt")"; rs="$(servedrate "$out/ref-D.txt")"; log "ref-D: $rd req/s, served in full $rs req/s"
