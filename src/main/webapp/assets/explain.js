@@ -237,10 +237,15 @@
       const row = element('tr');
       const url = element('th', 'url', upstream.url);
       url.scope = 'row';
-      const attempts = upstream.attempts.map((a) => a.kind + ' ' + a.outcome + ' ' + ms(a.startMs) + '–' + ms(a.endMs));
-      row.append(url, element('td', null, upstream.outcome), element('td', 'num', upstream.status ? String(upstream.status) : '–'),
-        element('td', 'num', ms(upstream.startMs)), element('td', 'num', upstream.endMs === null ? 'pending' : ms(upstream.endMs)),
-        element('td', 'num', String(upstream.contributed)), element('td', null, attempts.join('; ')));
+      const attempts = upstream.attempts.map((a) => a.kind + ' ' + a.outcome + ' ' + ms(a.startMs) + '–'
+        + (a.endMs === null ? 'pending' : ms(a.endMs)));
+      row.append(url,
+        element('td', null, upstream.outcome),
+        element('td', 'num', upstream.status ? String(upstream.status) : '–'),
+        element('td', 'num', ms(upstream.startMs)),
+        element('td', 'num', upstream.endMs === null ? 'pending' : ms(upstream.endMs)),
+        element('td', 'num', String(upstream.contributed)),
+        element('td', null, attempts.join('; ')));
       rows.append(row);
     }
   }
