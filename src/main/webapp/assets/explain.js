@@ -267,7 +267,7 @@
       marks.append(mark('cutoff-line', 'cutoff', answer.cutoffMs, budget, 'cutoff ' + ms(answer.cutoffMs) + ' ms'));
     }
     marks.append(mark('answered-line', 'answered', answer.answeredMs, budget,
-      'answered ' + ms(answer.answeredMs) + ' ms'));
+      'answered ' + ms(answer.answeredMs) + ' ms' + (answer.answeredMs > budget ? ', after the budget' : '')));
     drawLegend();
     drawTable(answer.upstreams);
 
