@@ -1,6 +1,7 @@
 package dev.numbers.aggregation;
 
 import dev.numbers.answer.AnswerWriter;
+import dev.numbers.answer.ExplainAnswer;
 import dev.numbers.answer.NumbersAnswer;
 import dev.numbers.answer.ServerTiming;
 import dev.numbers.config.Settings;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -29,8 +31,8 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * One {@code /numbers} request in flight: its upstream fetches, the merged numbers, and the protocol that writes the
- * answer exactly once.
+ * One {@code /numbers} (or {@code /explain}) request in flight: its upstream fetches, the merged numbers, and the
+ * protocol that writes the answer exactly once.
  *
  * <p>Three kinds of thread may end the exchange: the one that settles the last upstream ({@link #settle}), the pool
  * thread running the deadline at the cutoff ({@link #onDeadline}), and the container thread reporting that the client
@@ -63,6 +65,8 @@ final class Aggregation implements AsyncListener {
     private final AsyncContext async;
     private final HttpServletResponse response;
     private final boolean headOnly;
+    /** What an {@code /explain} answer adds; {@code null} for {@code /numbers}. */
+    private final Exchange.Explain explain;
     private final AggregationObserver observer;
     private final Slot slot;
     private final AnswerWriter writer;
@@ -91,6 +95,7 @@ final class Aggregation implements AsyncListener {
         this.async = exchange.async();
         this.response = exchange.response();
         this.headOnly = exchange.headOnly();
+        this.explain = exchange.explain();
         this.observer = shared.observer();
         this.slot = slot;
         // Non-blocking from here on: registered in the first dispatch, before any upstream can settle.
@@ -130,6 +135,7 @@ final class Aggregation implements AsyncListener {
      * once per upstream, from {@link UpstreamFetch#onComplete}. The last call writes the answer (the early path).
      */
     void settle(UpstreamFetch fetch, UpstreamOutcome outcome, long[] values) {
+        long settledNanos = System.nanoTime();
         UpstreamOutcome recorded = outcome;
         if (outcome == UpstreamOutcome.OK && phase.get() != Phase.FETCHING) {
             recorded = UpstreamOutcome.LATE; // the answer is written without it: no need to sort what is not merged
@@ -137,7 +143,10 @@ final class Aggregation implements AsyncListener {
             // Sorted keys insert into the skip list faster (each insert starts where the last one ended, in cache).
             // Sorting happens here, outside the merge lock, so it never delays the writer.
             Arrays.sort(values);
-            recorded = merge(values) ? UpstreamOutcome.OK : UpstreamOutcome.LATE;
+            recorded = merge(values, fetch.attempt(), settledNanos) ? UpstreamOutcome.OK : UpstreamOutcome.LATE;
+        }
+        if (recorded != UpstreamOutcome.OK) {
+            fetch.attempt().end(settledNanos, recorded); // a merged attempt was ended by the merge
         }
         observer.upstreamSettled(recorded, Duration.ofNanos(System.nanoTime() - fetch.sentNanos()));
         trace(fetch.uri(), "settled " + recorded.label());
@@ -150,9 +159,10 @@ final class Aggregation implements AsyncListener {
      * Merges one upstream's numbers unless the answer is already being written. Never blocks: it usually runs on the
      * HttpClient's selector thread. The writer takes the exclusive side only after moving the phase, so when the
      * shared side cannot be had at once the answer is being written and this upstream is late anyway. A large merge
-     * that would still run at the cutoff is not begun ({@link MergeCost}): the writer would wait for it.
+     * that would still run at the cutoff is not begun ({@link MergeCost}): the writer would wait for it. A merged
+     * attempt is ended here, under the shared side, so the writer's report counts exactly the upstreams it holds.
      */
-    private boolean merge(long[] values) {
+    private boolean merge(long[] values, UpstreamRecord.Attempt attempt, long settledNanos) {
         long expected = mergeCost.estimateIfPast(values.length, cutoffNanos);
         if (expected > 0) {
             trace(null, "left out an upstream of " + values.length + " numbers: merging them would take ~"
@@ -169,14 +179,17 @@ final class Aggregation implements AsyncListener {
             }
             measured = mergeCost.begin(values.length);
             long previous = 0;
+            int distinct = 0;
             for (int i = 0; i < values.length; i++) {
                 long value = values[i];
                 if (i == 0 || value != previous) {
                     numbers.add(value);
+                    distinct++;
                 }
                 previous = value;
             }
             merged.incrementAndGet();
+            attempt.merged(settledNanos, distinct);
             return true;
         } finally {
             mergeLock.readLock().unlock();
@@ -282,7 +295,7 @@ final class Aggregation implements AsyncListener {
         try {
             mergeLock.writeLock().lock();
             try {
-                answer = NumbersAnswer.of(numbers);
+                answer = explain == null ? NumbersAnswer.of(numbers) : explained();
                 mergedAtSnapshot = merged.get();
             } finally {
                 mergeLock.writeLock().unlock();
@@ -315,6 +328,19 @@ final class Aggregation implements AsyncListener {
                 observer.answerUndelivered();
             }
         });
+    }
+
+    /**
+     * The {@code /explain} answer: the numbers and every upstream's record. Called under the exclusive side of the
+     * merge lock, so exactly the upstreams whose numbers are in the answer are reported {@code ok}.
+     */
+    private NumbersAnswer explained() {
+        List<ExplainAnswer.Upstream> upstreams = new ArrayList<>(fetches.size());
+        for (UpstreamFetch fetch : fetches) {
+            upstreams.add(fetch.record().report(arrivalNanos));
+        }
+        return ExplainAnswer.of(numbers, settings.budget(), ExplainAnswer.millis(cutoffNanos - arrivalNanos),
+                ExplainAnswer.millis(System.nanoTime() - arrivalNanos), upstreams, explain.skipped());
     }
 
     /**

@@ -67,6 +67,10 @@ final class UpstreamFetch extends AbstractResponseListener {
     /** The address policy's refusal of this URL's host, when it is an IP literal judged before sending; else null. */
     private final AddressRefusedException refusedLiteral;
     private final Executor executor;
+    /** What happened to this upstream, for /explain. */
+    private final UpstreamRecord record;
+    /** This request's entry in {@link #record}; set by {@link #send}, before anything can settle it. */
+    private UpstreamRecord.Attempt attempt;
     private long sentNanos;
     /** Set on the thread that writes the request to a connection, i.e. once it has left the destination's queue. */
     private volatile boolean sent;
@@ -95,6 +99,7 @@ final class UpstreamFetch extends AbstractResponseListener {
         this.accumulator = accumulator;
         this.aggregation = aggregation;
         this.uri = uri;
+        this.record = new UpstreamRecord(uri);
         this.maxBodyBytes = maxBodyBytes;
         this.memory = memory;
         this.parser = parser;
@@ -134,6 +139,7 @@ final class UpstreamFetch extends AbstractResponseListener {
      */
     void send(long timeoutMillis) {
         sentNanos = System.nanoTime();
+        attempt = record.begin(UpstreamRecord.Kind.FIRST, sentNanos);
         if (!stage.compareAndSet(NEW, SENDING)) {
             // The answer left while the fan-out was still sending, and abandoned this one first: it is never sent,
             // and settles here, once, as left out.
@@ -206,6 +212,15 @@ final class UpstreamFetch extends AbstractResponseListener {
 
     long sentNanos() {
         return sentNanos;
+    }
+
+    UpstreamRecord record() {
+        return record;
+    }
+
+    /** @return the attempt being settled; set once {@link #send} has begun */
+    UpstreamRecord.Attempt attempt() {
+        return attempt;
     }
 
     @Override
@@ -302,6 +317,8 @@ final class UpstreamFetch extends AbstractResponseListener {
     private void settle(Result result, byte[] body) {
         UpstreamOutcome outcome;
         long[] numbers = null;
+        Response response = result.getResponse();
+        attempt.status(response == null ? 0 : response.getStatus());
         if (result.isSucceeded()) {
             if (body != null && discarding) {
                 outcome = UpstreamOutcome.LATE; // left out while its large body waited for a pool thread: not parsed

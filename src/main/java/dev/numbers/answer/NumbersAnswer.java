@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.NavigableSet;
 
 /**
- * The {@code 200 {"numbers":[…]}} answer: renders an ascending set of numbers and writes it with its headers.
+ * The {@code 200 {"numbers":[…]}} answer: renders an ascending set of numbers and writes it with its headers. The
+ * answer of {@code /explain} ({@link ExplainAnswer}) is a {@code 200 application/json} answer of this class too.
  *
  * <p>The body is rendered into one byte array first so that {@code Content-Length} is exact and the container can
  * send headers and body in as few writes as possible.
@@ -15,7 +16,7 @@ public final class NumbersAnswer {
 
     private final byte[] body;
 
-    private NumbersAnswer(byte[] body) {
+    NumbersAnswer(byte[] body) {
         this.body = body;
     }
 

@@ -71,6 +71,12 @@ public final class Setting<T> {
             "path of the Prometheus endpoint; `off` removes it", Settings::metricsPath);
     public static final Setting<String> HEALTH_PATH = of("numbers.healthPath", Format.PATH, "/health",
             "path of the health endpoint; `off` removes it", Settings::healthPath);
+    public static final Setting<String> EXPLAIN_PATH = of("numbers.explainPath", Format.PATH, "/explain",
+            "path of the explain endpoint, which the try-it page at `/` calls; `off` removes it",
+            Settings::explainPath);
+    public static final Setting<List<String>> EXAMPLE_URLS = computed("numbers.exampleUrls", Format.LIST,
+            () -> "", "\"\"", "URLs the try-it page opens pre-filled with; relative ones resolve against the page",
+            Settings::exampleUrls);
 
     private final String name;
     private final Format<T> format;

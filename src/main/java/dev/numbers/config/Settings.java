@@ -35,10 +35,13 @@ public record Settings(
         Duration abandonGrace,
         boolean debug,
         String metricsPath,
-        String healthPath) {
+        String healthPath,
+        String explainPath,
+        List<String> exampleUrls) {
 
     public Settings {
         allowedNetworks = List.copyOf(allowedNetworks);
+        exampleUrls = List.copyOf(exampleUrls);
         if (budget.compareTo(Duration.ofMillis(10)) < 0) {
             throw new InvalidSettingException(Setting.BUDGET.name(), budget.toMillis() + "ms", "at least 10ms");
         }
@@ -116,7 +119,9 @@ public record Settings(
                 Setting.ABANDON_GRACE.read(source),
                 Setting.DEBUG.read(source),
                 Setting.METRICS_PATH.read(source),
-                Setting.HEALTH_PATH.read(source));
+                Setting.HEALTH_PATH.read(source),
+                Setting.EXPLAIN_PATH.read(source),
+                Setting.EXAMPLE_URLS.read(source));
     }
 
     /** A quarter of the maximum heap, at least 16 MiB: what buffered upstream bodies may take by default. */

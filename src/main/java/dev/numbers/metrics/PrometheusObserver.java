@@ -70,7 +70,7 @@ public final class PrometheusObserver implements AggregationObserver, AutoClosea
 
         Counter requests = Counter.builder()
                 .name("numbers_requests_total")
-                .help("Answers to /numbers by result: complete, partial, empty, rejected (4xx), shed (503)")
+                .help("Answers to /numbers and /explain by result: complete, partial, empty, rejected (4xx), shed (503)")
                 .labelNames("result")
                 .withoutExemplars()
                 .register(registry);

@@ -20,9 +20,9 @@ import java.util.Set;
 /**
  * Starts the service with the web application and stops it on undeploy: reads the {@link Settings} (a malformed value
  * fails the deployment), starts the one shared {@link UpstreamClient}, creates the web application's own Prometheus
- * registry ({@link PrometheusObserver}), registers the {@code /metrics} and {@code /health} servlets at their
- * configured paths (none when a path is {@code off}), and publishes a {@link NumbersService} for the servlets.
- * Declared in {@code web.xml}.
+ * registry ({@link PrometheusObserver}), registers the {@code /metrics}, {@code /health} and {@code /explain}
+ * servlets at their configured paths (none when a path is {@code off}) and the try-it page's
+ * {@code /try-it.json}, and publishes a {@link NumbersService} for the servlets. Declared in {@code web.xml}.
  *
  * <p>The operational servlets are added programmatically ({@link ServletContext#addServlet}), which every Servlet
  * container allows to a listener declared in {@code web.xml}, so that their paths are settings like any other.
@@ -34,6 +34,8 @@ public final class NumbersContextListener implements ServletContextListener {
     /** Servlet names of the operational endpoints. */
     static final String METRICS_SERVLET = "numbers-metrics";
     static final String HEALTH_SERVLET = "numbers-health";
+    static final String EXPLAIN_SERVLET = "numbers-explain";
+    static final String TRY_IT_SERVLET = "numbers-try-it";
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -52,6 +54,8 @@ public final class NumbersContextListener implements ServletContextListener {
             SafetyMargin margin = SafetyMargin.between(settings.safetyMargin(), settings.maxSafetyMargin());
             observer = PrometheusObserver.create(settings, limiter::inFlight, limiter::limit, margin::currentNanos,
                     client::originCount, client::connectionCount);
+            // First: a setting's path that takes this fixed one fails naming the setting.
+            register(context, TRY_IT_SERVLET, new TryItServlet(settings), null, TryItServlet.PATH);
             if (!settings.metricsPath().isEmpty()) {
                 register(context, METRICS_SERVLET, new PrometheusMetricsServlet(observer.registry()),
                         Setting.METRICS_PATH.name(), settings.metricsPath());
@@ -59,6 +63,12 @@ public final class NumbersContextListener implements ServletContextListener {
             if (!settings.healthPath().isEmpty()) {
                 register(context, HEALTH_SERVLET, new HealthServlet(), Setting.HEALTH_PATH.name(),
                         settings.healthPath());
+            }
+            if (!settings.explainPath().isEmpty()) {
+                ServletRegistration.Dynamic explain = register(context, EXPLAIN_SERVLET, new NumbersServlet(true),
+                        Setting.EXPLAIN_PATH.name(), settings.explainPath());
+                explain.setAsyncSupported(true);
+                explain.setLoadOnStartup(1);
             }
             AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer);
             context.setAttribute(NumbersService.ATTRIBUTE,
@@ -92,9 +102,10 @@ public final class NumbersContextListener implements ServletContextListener {
 
     /**
      * Maps {@code servlet} at exactly {@code path}; a path another servlet already maps (or the default servlet's
-     * {@code /}) fails the deployment, naming the setting.
+     * {@code /}) fails the deployment, naming the setting ({@code null} for a fixed path).
      */
-    private static void register(ServletContext context, String name, Servlet servlet, String setting, String path) {
+    private static ServletRegistration.Dynamic register(ServletContext context, String name, Servlet servlet,
+            String setting, String path) {
         if (path.equals("/")) {
             throw new InvalidSettingException(setting, path, "a path other than / (that would answer every URL)");
         }
@@ -103,9 +114,13 @@ public final class NumbersContextListener implements ServletContextListener {
             throw new IllegalStateException("A servlet named " + name + " is already registered");
         }
         Set<String> conflicts = registration.addMapping(path);
+        if (!conflicts.isEmpty() && setting == null) {
+            throw new IllegalStateException("Another servlet maps " + path + ", which " + name + " needs");
+        }
         if (!conflicts.isEmpty()) {
             throw new InvalidSettingException(setting, path, "a path no other servlet maps");
         }
+        return registration;
     }
 
     private static void stopQuietly(UpstreamClient client) {

@@ -2,6 +2,7 @@ package dev.numbers.web;
 
 import dev.numbers.aggregation.Exchange;
 import dev.numbers.aggregation.Slot;
+import dev.numbers.answer.ExplainAnswer;
 import dev.numbers.answer.NumbersAnswer;
 import dev.numbers.answer.ServerTiming;
 import dev.numbers.config.Settings;
@@ -13,6 +14,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
@@ -20,14 +22,30 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * overload) or starts an asynchronous {@code Aggregation} that fans out to the upstreams and writes the merged
  * answer within the budget. {@code HEAD} behaves like {@code GET} without a body; other methods get {@code 405}.
  * Declared in {@code web.xml} with {@code async-supported}.
+ *
+ * <p>{@code GET /explain} is the same servlet, registered by {@link NumbersContextListener} at
+ * {@code numbers.explainPath}: the same rules, limits and budget, and an answer that also tells how each upstream
+ * fared ({@code ExplainAnswer}).
  */
 public final class NumbersServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final String ALLOW = "GET, HEAD";
 
+    /** Answers as {@code /explain}. */
+    private final boolean explain;
     private transient NumbersService service;
     private transient ArrivalClock arrivals;
+
+    /** {@code /numbers}, as {@code web.xml} declares it. */
+    public NumbersServlet() {
+        this(false);
+    }
+
+    /** @param explain whether to answer as {@code /explain} */
+    NumbersServlet(boolean explain) {
+        this.explain = explain;
+    }
 
     @Override
     public void init() throws ServletException {
@@ -52,16 +70,21 @@ public final class NumbersServlet extends HttpServlet {
         }
 
         Settings settings = service.settings();
+        String[] values = request.getParameterValues("u");
         UpstreamUrls upstreams;
         try {
-            upstreams = UpstreamUrls.select(request.getParameterValues("u"), settings.maxUrls());
+            upstreams = UpstreamUrls.select(values, settings.maxUrls());
         } catch (UpstreamUrls.TooManyUrlsException e) {
             reject(Problem.tooManyUrls(e.limit()), response, headOnly, arrivalNanos);
             return;
         }
 
         if (upstreams.urls().isEmpty()) {
-            NumbersAnswer.of(new ConcurrentSkipListSet<>()).write(response, headOnly, ServerTiming.of(arrivalNanos, 0, 0));
+            NumbersAnswer empty = !explain ? NumbersAnswer.of(new ConcurrentSkipListSet<>())
+                    : ExplainAnswer.of(new ConcurrentSkipListSet<>(), settings.budget(), null,
+                            ExplainAnswer.millis(System.nanoTime() - arrivalNanos), List.of(),
+                            UpstreamUrls.invalid(values));
+            empty.write(response, headOnly, ServerTiming.of(arrivalNanos, 0, 0));
             service.observer().requestFinished(RequestResult.EMPTY, since(arrivalNanos));
             return;
         }
@@ -79,10 +102,11 @@ public final class NumbersServlet extends HttpServlet {
         if (assumedArrivalNanos != arrivalNanos) {
             service.observer().arrivalBackdated(Duration.ofNanos(arrivalNanos - assumedArrivalNanos));
         }
+        Exchange.Explain explained = explain ? new Exchange.Explain(UpstreamUrls.invalid(values)) : null;
         try {
             AsyncContext async = request.startAsync(request, response);
             service.aggregations().start(
-                    new Exchange(async, response, headOnly, assumedArrivalNanos, upstreams.urls()), slot);
+                    new Exchange(async, response, headOnly, assumedArrivalNanos, upstreams.urls(), explained), slot);
         } catch (RuntimeException | IOException e) {
             // startAsync or the fan-out failed before the aggregation could own the slot. If the aggregation's
             // listener was registered it releases it as well; only the first release counts.

@@ -59,6 +59,25 @@ record UpstreamUrls(List<URI> urls, int skipped) {
     }
 
     /**
+     * The values {@link #select} skips, for {@code /explain}; not on {@code /numbers}' path.
+     *
+     * @param values the request's {@code u} values, possibly {@code null}
+     * @return the invalid values, each once, in the order they first appeared
+     */
+    static List<String> invalid(String[] values) {
+        if (values == null) {
+            return List.of();
+        }
+        Set<String> invalid = new LinkedHashSet<>();
+        for (String value : values) {
+            if (parse(value) == null) {
+                invalid.add(value);
+            }
+        }
+        return List.copyOf(invalid);
+    }
+
+    /**
      * Parses one value.
      *
      * @param value a raw {@code u} value

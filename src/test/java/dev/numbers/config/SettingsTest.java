@@ -24,6 +24,8 @@ class SettingsTest {
         assertFalse(s.debug());
         assertEquals("/metrics", s.metricsPath());
         assertEquals("/health", s.healthPath());
+        assertEquals("/explain", s.explainPath());
+        assertEquals(List.of(), s.exampleUrls());
         assertEquals(16, s.minInFlight());
         assertEquals(512, s.maxInFlight());
         assertEquals(Duration.ofSeconds(2), s.connectTimeout());
@@ -49,7 +51,7 @@ class SettingsTest {
             "numbers.budget,fast", "numbers.budget,500", "numbers.budget,-5ms", "numbers.budget,5ms",
             "numbers.maxUrls,many", "numbers.maxUrls,0", "numbers.maxUrls,99999999999", "numbers.maxBodyBytes,8MB",
             "numbers.maxBodyBytes,8 MiB", "numbers.debug,yes", "numbers.maxSafetyMargin,600ms", "numbers.safetyMargin,200ms",
-            "numbers.connectTimeout,0ms", "numbers.metricsPath,metrics", "numbers.maxInFlight,0", "numbers.minInFlight,0",
+            "numbers.connectTimeout,0ms", "numbers.metricsPath,metrics", "numbers.explainPath,/a b", "numbers.maxInFlight,0", "numbers.minInFlight,0",
             "numbers.minInFlight,few", "numbers.allowedNetworks,10.0.0.0/33", "numbers.pauseAwareArrival,sometimes"})
     void refusesMalformedValuesNamingTheSetting(String name, String raw) {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
@@ -60,6 +62,7 @@ class SettingsTest {
     @Test
     void switchesEndpointsOffWithOff() {
         assertEquals("", Settings.load(SettingSource.of(Map.of(Setting.METRICS_PATH.name(), "off"))).metricsPath());
+        assertEquals("", Settings.load(SettingSource.of(Map.of(Setting.EXPLAIN_PATH.name(), "off"))).explainPath());
     }
 
     @Test
