@@ -176,6 +176,10 @@ class PrometheusObserverTest {
 
     @Test
     void countsARequestThatEntersJustAfterAGcPauseAsBackdated() throws Exception {
+        // The request is dated back by up to the pause, which comes off its budget: a budget far longer than any pause
+        // keeps its upstream in the answer however slowly a loaded machine collects.
+        service.close();
+        service = NumbersServer.start(Map.of(Setting.BUDGET.name(), "5s"));
         Scrape before = scrape();
         // A full collection over ~3 million small live objects stops this JVM, and the service in it, for tens of ms
         // or more; the request sent right after enters well within twice that pause's length after its end.
