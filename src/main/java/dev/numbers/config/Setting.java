@@ -71,6 +71,10 @@ public final class Setting<T> {
             "path of the Prometheus endpoint; `off` removes it", Settings::metricsPath);
     public static final Setting<String> HEALTH_PATH = of("numbers.healthPath", Format.PATH, "/health",
             "path of the health endpoint; `off` removes it", Settings::healthPath);
+    public static final Setting<Duration> DRAIN_PERIOD = of("numbers.drainPeriod", Format.DURATION, "5s",
+            "after `SIGTERM`, how long `/health` answers `503` while `/numbers` still serves, before the container "
+                    + "stops; `0ms` stops at once",
+            Settings::drainPeriod);
 
     private final String name;
     private final Format<T> format;

@@ -35,7 +35,8 @@ public record Settings(
         Duration abandonGrace,
         boolean debug,
         String metricsPath,
-        String healthPath) {
+        String healthPath,
+        Duration drainPeriod) {
 
     public Settings {
         allowedNetworks = List.copyOf(allowedNetworks);
@@ -116,7 +117,8 @@ public record Settings(
                 Setting.ABANDON_GRACE.read(source),
                 Setting.DEBUG.read(source),
                 Setting.METRICS_PATH.read(source),
-                Setting.HEALTH_PATH.read(source));
+                Setting.HEALTH_PATH.read(source),
+                Setting.DRAIN_PERIOD.read(source));
     }
 
     /** A quarter of the maximum heap, at least 16 MiB: what buffered upstream bodies may take by default. */

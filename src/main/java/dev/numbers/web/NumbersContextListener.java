@@ -21,8 +21,8 @@ import java.util.Set;
  * Starts the service with the web application and stops it on undeploy: reads the {@link Settings} (a malformed value
  * fails the deployment), starts the one shared {@link UpstreamClient}, creates the web application's own Prometheus
  * registry ({@link PrometheusObserver}), registers the {@code /metrics} and {@code /health} servlets at their
- * configured paths (none when a path is {@code off}), and publishes a {@link NumbersService} for the servlets.
- * Declared in {@code web.xml}.
+ * configured paths (none when a path is {@code off}), publishes a {@link NumbersService} for the servlets, and makes
+ * {@code SIGTERM} start a {@link Drain}. Declared in {@code web.xml}.
  *
  * <p>The operational servlets are added programmatically ({@link ServletContext#addServlet}), which every Servlet
  * container allows to a listener declared in {@code web.xml}, so that their paths are settings like any other.
@@ -61,8 +61,10 @@ public final class NumbersContextListener implements ServletContextListener {
                         settings.healthPath());
             }
             AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer);
+            Drain drain = Drain.of(settings, limiter::inFlight);
             context.setAttribute(NumbersService.ATTRIBUTE,
-                    new NumbersService(settings, client, limiter, aggregations, observer));
+                    new NumbersService(settings, client, limiter, aggregations, observer, drain));
+            drain.onSigterm();
         } catch (RuntimeException e) {
             // The deployment fails: leave no client thread and no registry behind.
             if (observer != null) {
@@ -81,6 +83,7 @@ public final class NumbersContextListener implements ServletContextListener {
         context.removeAttribute(NumbersService.ATTRIBUTE);
         if (service instanceof NumbersService) {
             NumbersService running = (NumbersService) service;
+            running.drain().close();
             // Called on a container thread, never one of the client's own, so stop() can wait for them.
             stopQuietly(running.client());
             if (running.observer() instanceof PrometheusObserver) {
