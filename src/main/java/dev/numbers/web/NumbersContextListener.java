@@ -7,6 +7,7 @@ import dev.numbers.config.Setting;
 import dev.numbers.config.SettingSource;
 import dev.numbers.config.Settings;
 import dev.numbers.metrics.PrometheusObserver;
+import dev.numbers.upstream.NameLookup;
 import dev.numbers.upstream.UpstreamClient;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import jakarta.servlet.Servlet;
@@ -15,6 +16,7 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.util.Set;
 
 /**
@@ -35,11 +37,23 @@ public final class NumbersContextListener implements ServletContextListener {
     static final String METRICS_SERVLET = "numbers-metrics";
     static final String HEALTH_SERVLET = "numbers-health";
 
+    private final NameLookup lookup;
+
+    /** The listener {@code web.xml} declares: upstream host names are looked up by the JDK. */
+    public NumbersContextListener() {
+        this(InetAddress::getAllByName);
+    }
+
+    /** @param lookup the upstream client's blocking name lookup (tests: one that is slow on purpose) */
+    public NumbersContextListener(NameLookup lookup) {
+        this.lookup = lookup;
+    }
+
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
         Settings settings = Settings.load(SettingSource.layered(context::getInitParameter));
-        UpstreamClient client = UpstreamClient.create(settings);
+        UpstreamClient client = UpstreamClient.create(settings, lookup);
         try {
             client.start();
         } catch (Exception e) {
