@@ -98,12 +98,8 @@ class LifecycleIT {
     @Test
     @Order(2)
     void sigtermDrainsWhileTheConnectorAcceptsThenTheContainerStops() throws Exception {
-        String query = "/numbers?u=" + enc(up.url("/primes")) + "&u=" + enc(up.url("/late?id=drain"));
-        CompletableFuture<HttpResponse<String>> inFlight = Http.CLIENT.sendAsync(
-                Http.request(container.uri(query)).timeout(Duration.ofSeconds(15)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        // The service is aggregating once it has called the late upstream, which answers 300 ms later.
-        assertTrue(up.awaitHit("drain", 5_000), "the service never called the late upstream");
+        // The late upstream answers 300 ms after the service has called it, within the budget.
+        CompletableFuture<HttpResponse<String>> inFlight = aggregating("/late", "drain");
         container.terminate();
         long sigterm = System.nanoTime();
 
@@ -154,20 +150,14 @@ class LifecycleIT {
         assumeTrue(container instanceof TomcatContainer, "Jetty home stops on SIGTERM only");
         container.start();
         ContainerExtension.warmUp(container, up);
-        String query = "/numbers?u=" + enc(up.url("/primes")) + "&u=" + enc(up.url("/slow?id=graceful"));
-        long t0 = System.nanoTime();
-        CompletableFuture<HttpResponse<String>> inFlight = Http.CLIENT.sendAsync(
-                Http.request(container.uri(query)).timeout(Duration.ofSeconds(15)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        // The service is aggregating once it has called the slow upstream (which sleeps 3 s):
-        // its answer is due at the budget (500 ms), with the fast upstream's numbers.
-        assertTrue(up.awaitHit("graceful", 5_000), "the service never called the slow upstream");
+        // The slow upstream sleeps 3 s: the answer is due at the budget (500 ms), with the fast upstream's numbers.
+        CompletableFuture<HttpResponse<String>> inFlight = aggregating("/slow", "graceful");
         container.requestStop();
         long stopAt = System.nanoTime();
 
         HttpResponse<String> r = inFlight.get(15, TimeUnit.SECONDS);
-        System.out.printf("[it] %s: in-flight answer %d ms after the request, %d ms after the stop request: %s%n",
-                container.name(), millisSince(t0), millisSince(stopAt), r.body());
+        System.out.printf("[it] %s: in-flight answer %d ms after the stop request: %s%n", container.name(),
+                millisSince(stopAt), r.body());
         assertEquals(list(FakeUpstreams.PRIMES), numbers(r));
 
         assertTrue(container.awaitExit(Duration.ofSeconds(30)), () -> container.name()
@@ -196,6 +186,19 @@ class LifecycleIT {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Asks {@code /numbers} for {@code /primes} and {@code waitingUpstream?id=id}, one of the upstreams that wait
+     * before they answer, and returns once the service has called the latter: the aggregation is in flight.
+     */
+    private CompletableFuture<HttpResponse<String>> aggregating(String waitingUpstream, String id) throws Exception {
+        String query = "/numbers?u=" + enc(up.url("/primes")) + "&u=" + enc(up.url(waitingUpstream + "?id=" + id));
+        CompletableFuture<HttpResponse<String>> inFlight = Http.CLIENT.sendAsync(
+                Http.request(container.uri(query)).timeout(Duration.ofSeconds(15)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(up.awaitHit(id, 5_000), "the service never called " + waitingUpstream);
+        return inFlight;
+    }
 
     /** The answer to one request on a new connection. */
     private record Answer(int status, String body) {
