@@ -64,7 +64,8 @@ final class Drain {
         if (!period.isZero() && sigterm == null) {
             try {
                 sigterm = DrainOnSigterm.install(this);
-            } catch (LinkageError e) {
+            } catch (LinkageError | SecurityException e) {
+                // No sun.misc.Signal on this JVM, or a security manager that denies it.
                 LOG.log(Level.WARNING, "SIGTERM cannot start a drain on this JVM ({0}): the container stops at once",
                         e.toString());
             }
@@ -102,7 +103,7 @@ final class Drain {
         }
         long start = System.nanoTime();
         LOG.log(Level.INFO, "numbers draining: /health answers 503, /numbers serves for another {0}ms",
-                period.toMillis());
+                Long.toString(period.toMillis()));
         try {
             TimeUnit.NANOSECONDS.sleep(period.toNanos());
         } finally {
@@ -115,6 +116,6 @@ final class Drain {
         int left = inFlight.getAsInt();
         LOG.log(left == 0 ? Level.INFO : Level.WARNING,
                 "numbers drained after {0}ms, {1} aggregations in flight; the container stops now",
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), left);
+                Long.toString(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)), Integer.toString(left));
     }
 }

@@ -31,7 +31,8 @@ final class DrainOnSigterm implements SignalHandler {
     private final Drain drain;
     private final Signal signal;
     private final AtomicBoolean handled = new AtomicBoolean();
-    private volatile SignalHandler previous;
+    /** The handler this one was installed in front of; set under this object's lock as it is installed. */
+    private SignalHandler previous;
     private volatile boolean installed = true;
 
     private DrainOnSigterm(Drain drain, Signal signal) {
@@ -48,25 +49,26 @@ final class DrainOnSigterm implements SignalHandler {
      */
     static DrainOnSigterm install(Drain drain) {
         DrainOnSigterm handler = new DrainOnSigterm(drain, new Signal(TERM));
-        SignalHandler previous;
-        try {
-            previous = Signal.handle(handler.signal, handler);
-        } catch (IllegalArgumentException e) {
-            LOG.log(Level.WARNING, "SIGTERM cannot start a drain ({0}): the container stops at once", e.getMessage());
-            return null;
+        synchronized (handler) { // a SIGTERM right now hands on to the previous handler only once it is known
+            try {
+                handler.previous = Signal.handle(handler.signal, handler);
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.WARNING, "SIGTERM cannot start a drain ({0}): the container stops at once",
+                        e.getMessage());
+                return null;
+            }
+            if (handler.previous == SignalHandler.SIG_DFL || handler.previous == SignalHandler.SIG_IGN) {
+                // No Java handler to hand the signal on to: the JVM does not stop on SIGTERM by itself here.
+                Signal.handle(handler.signal, handler.previous);
+                LOG.log(Level.WARNING, "SIGTERM has no JVM handler to drain in front of: the container stops at once");
+                return null;
+            }
         }
-        if (previous == SignalHandler.SIG_DFL || previous == SignalHandler.SIG_IGN) {
-            // No Java handler to hand the signal on to: the JVM does not stop on SIGTERM by itself here.
-            Signal.handle(handler.signal, previous);
-            LOG.log(Level.WARNING, "SIGTERM has no JVM handler to drain in front of: the container stops at once");
-            return null;
-        }
-        handler.previous = previous;
         return handler;
     }
 
     /** Restores the handler this one was installed in front of, unless another was installed over it since. */
-    void uninstall() {
+    synchronized void uninstall() {
         installed = false;
         SignalHandler current = Signal.handle(signal, previous);
         if (current != this) {
@@ -87,8 +89,12 @@ final class DrainOnSigterm implements SignalHandler {
                 LOG.log(Level.WARNING, "The drain failed; the container stops now", e);
             }
         }
+        SignalHandler next;
+        synchronized (this) {
+            next = previous;
+        }
         try {
-            previous.handle(received);
+            next.handle(received);
         } catch (UnsupportedOperationException nativeHandler) {
             // A handler installed outside Java cannot be called from here: exit as the JVM's handler does.
             Runtime.getRuntime().exit(128 + received.getNumber());
