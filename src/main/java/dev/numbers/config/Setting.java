@@ -77,6 +77,10 @@ public final class Setting<T> {
     public static final Setting<List<String>> EXAMPLE_URLS = computed("numbers.exampleUrls", Format.LIST,
             () -> "", "\"\"", "URLs the try-it page opens pre-filled with; relative ones resolve against the page",
             Settings::exampleUrls);
+    public static final Setting<Duration> DRAIN_PERIOD = of("numbers.drainPeriod", Format.DURATION, "5s",
+            "after `SIGTERM`, how long `/health` answers `503` while `/numbers` still serves, before the container "
+                    + "stops; `0ms` stops at once",
+            Settings::drainPeriod);
 
     private final String name;
     private final Format<T> format;

@@ -37,7 +37,8 @@ public record Settings(
         String metricsPath,
         String healthPath,
         String explainPath,
-        List<String> exampleUrls) {
+        List<String> exampleUrls,
+        Duration drainPeriod) {
 
     public Settings {
         allowedNetworks = List.copyOf(allowedNetworks);
@@ -121,7 +122,8 @@ public record Settings(
                 Setting.METRICS_PATH.read(source),
                 Setting.HEALTH_PATH.read(source),
                 Setting.EXPLAIN_PATH.read(source),
-                Setting.EXAMPLE_URLS.read(source));
+                Setting.EXAMPLE_URLS.read(source),
+                Setting.DRAIN_PERIOD.read(source));
     }
 
     /** A quarter of the maximum heap, at least 16 MiB: what buffered upstream bodies may take by default. */

@@ -53,12 +53,6 @@ final class BoundedNameResolver implements SocketAddressResolver {
 
     private static final System.Logger LOG = System.getLogger(BoundedNameResolver.class.getName());
 
-    /** The blocking lookup: the JDK's, or a test's. */
-    @FunctionalInterface
-    interface NameLookup {
-        InetAddress[] lookUp(String host) throws UnknownHostException;
-    }
-
     private final NameLookup lookup;
     private final ThreadPoolExecutor pool;
     private final Scheduler scheduler;

@@ -58,7 +58,7 @@ public final class UpstreamClient {
     /** The timer's threads, joined on stop: an executor counts as terminated a moment before its thread has ended. */
     private final Queue<Thread> timerThreads = new ConcurrentLinkedQueue<>();
 
-    private UpstreamClient(Settings settings, BoundedNameResolver.NameLookup lookup) {
+    private UpstreamClient(Settings settings, NameLookup lookup) {
         // The pool writes answers, parses large bodies and runs the deadline tasks (names are resolved elsewhere);
         // upstream responses themselves are handled on the selector thread (see below). A few threads per core
         // suffice, and on a small machine hundreds of them only add context switches and lock convoys.
@@ -164,7 +164,7 @@ public final class UpstreamClient {
     }
 
     /** As {@link #create(Settings)}, with the blocking name lookup given (the JDK's in the service; a test's). */
-    static UpstreamClient create(Settings settings, BoundedNameResolver.NameLookup lookup) {
+    public static UpstreamClient create(Settings settings, NameLookup lookup) {
         return new UpstreamClient(settings, lookup);
     }
 

@@ -7,6 +7,7 @@ import dev.numbers.config.Setting;
 import dev.numbers.config.SettingSource;
 import dev.numbers.config.Settings;
 import dev.numbers.metrics.PrometheusObserver;
+import dev.numbers.upstream.NameLookup;
 import dev.numbers.upstream.UpstreamClient;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import jakarta.servlet.Servlet;
@@ -15,6 +16,7 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.util.Set;
 
 /**
@@ -22,7 +24,8 @@ import java.util.Set;
  * fails the deployment), starts the one shared {@link UpstreamClient}, creates the web application's own Prometheus
  * registry ({@link PrometheusObserver}), registers the {@code /metrics}, {@code /health} and {@code /explain}
  * servlets at their configured paths (none when a path is {@code off}) and the try-it page's
- * {@code /try-it.json}, and publishes a {@link NumbersService} for the servlets. Declared in {@code web.xml}.
+ * {@code /try-it.json}, publishes a {@link NumbersService} for the servlets, and makes {@code SIGTERM} start a
+ * {@link Drain}. Declared in {@code web.xml}.
  *
  * <p>The operational servlets are added programmatically ({@link ServletContext#addServlet}), which every Servlet
  * container allows to a listener declared in {@code web.xml}, so that their paths are settings like any other.
@@ -37,11 +40,23 @@ public final class NumbersContextListener implements ServletContextListener {
     static final String EXPLAIN_SERVLET = "numbers-explain";
     static final String TRY_IT_SERVLET = "numbers-try-it";
 
+    private final NameLookup lookup;
+
+    /** The listener {@code web.xml} declares: upstream host names are looked up by the JDK. */
+    public NumbersContextListener() {
+        this(InetAddress::getAllByName);
+    }
+
+    /** @param lookup the upstream client's blocking name lookup (tests: one that is slow on purpose) */
+    public NumbersContextListener(NameLookup lookup) {
+        this.lookup = lookup;
+    }
+
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
         Settings settings = Settings.load(SettingSource.layered(context::getInitParameter));
-        UpstreamClient client = UpstreamClient.create(settings);
+        UpstreamClient client = UpstreamClient.create(settings, lookup);
         try {
             client.start();
         } catch (Exception e) {
@@ -71,8 +86,10 @@ public final class NumbersContextListener implements ServletContextListener {
                 explain.setLoadOnStartup(1);
             }
             AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer);
+            Drain drain = Drain.of(settings, limiter::inFlight);
             context.setAttribute(NumbersService.ATTRIBUTE,
-                    new NumbersService(settings, client, limiter, aggregations, observer));
+                    new NumbersService(settings, client, limiter, aggregations, observer, drain));
+            drain.onSigterm();
         } catch (RuntimeException e) {
             // The deployment fails: leave no client thread and no registry behind.
             if (observer != null) {
@@ -91,6 +108,7 @@ public final class NumbersContextListener implements ServletContextListener {
         context.removeAttribute(NumbersService.ATTRIBUTE);
         if (service instanceof NumbersService) {
             NumbersService running = (NumbersService) service;
+            running.drain().close();
             // Called on a container thread, never one of the client's own, so stop() can wait for them.
             stopQuietly(running.client());
             if (running.observer() instanceof PrometheusObserver) {

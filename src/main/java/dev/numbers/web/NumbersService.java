@@ -8,7 +8,7 @@ import jakarta.servlet.ServletContext;
 
 /**
  * What one deployed web application shares across requests: its settings, its upstream client, its in-flight
- * limiter, its aggregations' shared parts and its observer. Created and torn down by {@link NumbersContextListener};
+ * limiter, its aggregations' shared parts, its observer and its drain. Created and torn down by {@link NumbersContextListener};
  * servlets look it up with {@link #from(ServletContext)}.
  *
  * @param settings     the effective settings
@@ -16,9 +16,10 @@ import jakarta.servlet.ServletContext;
  * @param limiter      the in-flight limit
  * @param aggregations what every aggregation shares, and where one is started
  * @param observer     receives every request's and upstream's facts
+ * @param drain        whether the instance is draining before it stops
  */
 public record NumbersService(Settings settings, UpstreamClient client, InFlightLimiter limiter,
-        AggregationContext aggregations, AggregationObserver observer) {
+        AggregationContext aggregations, AggregationObserver observer, Drain drain) {
 
     /** The servlet context attribute that holds the running service. */
     static final String ATTRIBUTE = NumbersService.class.getName();

@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * {@code GET /numbers?u=URL&u=URL…}: validates the request, then either answers at once (errors, no valid URL,
- * overload) or starts an asynchronous {@code Aggregation} that fans out to the upstreams and writes the merged
+ * overload, a drain past its period) or starts an asynchronous {@code Aggregation} that fans out to the upstreams and writes the merged
  * answer within the budget. {@code HEAD} behaves like {@code GET} without a body; other methods get {@code 405}.
  * Declared in {@code web.xml} with {@code async-supported}.
  *
@@ -89,11 +89,20 @@ public final class NumbersServlet extends HttpServlet {
             return;
         }
 
+        if (!service.drain().admits()) {
+            shed(Problem.stopping(), response, headOnly, arrivalNanos);
+            return;
+        }
         Slot slot = service.limiter().tryAcquire();
         if (slot == null) {
-            response.setHeader("Retry-After", "1");
-            Problem.overloaded(service.limiter().limit()).write(response, headOnly, ServerTiming.of(arrivalNanos));
-            service.observer().requestFinished(RequestResult.SHED, since(arrivalNanos));
+            shed(Problem.overloaded(service.limiter().limit()), response, headOnly, arrivalNanos);
+            return;
+        }
+        if (!service.drain().admits()) {
+            // Admission closed as this request took its slot. The drain closes admission, then counts the slots: it
+            // either counted this one, or this check sees admission closed.
+            slot.release();
+            shed(Problem.stopping(), response, headOnly, arrivalNanos);
             return;
         }
         // The budget counts from when the request may have arrived: earlier than its entry if it queued during a
@@ -119,6 +128,14 @@ public final class NumbersServlet extends HttpServlet {
             throws IOException {
         problem.write(response, headOnly, ServerTiming.of(arrivalNanos));
         service.observer().requestFinished(RequestResult.REJECTED, since(arrivalNanos));
+    }
+
+    /** A fast {@code 503} with {@code Retry-After}: over the in-flight limit, or stopping. */
+    private void shed(Problem problem, HttpServletResponse response, boolean headOnly, long arrivalNanos)
+            throws IOException {
+        response.setHeader("Retry-After", "1");
+        problem.write(response, headOnly, ServerTiming.of(arrivalNanos));
+        service.observer().requestFinished(RequestResult.SHED, since(arrivalNanos));
     }
 
     private static Duration since(long arrivalNanos) {

@@ -33,6 +33,11 @@ record Problem(String type, String title, int status, String detail) {
                 "More than " + maxInFlight + " requests are being aggregated; retry shortly");
     }
 
+    static Problem stopping() {
+        return new Problem("urn:numbers:problem:stopping", "Service stopping", 503,
+                "This instance is stopping; retry on another");
+    }
+
     /** @return the JSON body */
     String json() {
         StringWriter out = new StringWriter();

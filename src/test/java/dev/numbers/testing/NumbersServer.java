@@ -1,9 +1,11 @@
 package dev.numbers.testing;
 
 import dev.numbers.config.Setting;
+import dev.numbers.upstream.NameLookup;
 import dev.numbers.web.NumbersContextListener;
 import dev.numbers.web.NumbersService;
 import dev.numbers.web.NumbersServlet;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -36,7 +38,8 @@ public final class NumbersServer implements AutoCloseable {
     private final ServletContextHandler context = new ServletContextHandler("/");
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private NumbersServer(Map<String, String> parameters, Consumer<ServerConnector> connectorSetup) {
+    private NumbersServer(Map<String, String> parameters, Consumer<ServerConnector> connectorSetup,
+            NameLookup lookup) {
         // As in jetty-base: request line and headers up to 64 KiB, so that a thousand short URLs reach the servlet.
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(64 * 1024);
@@ -50,7 +53,7 @@ public final class NumbersServer implements AutoCloseable {
         all.put(Setting.ALLOWED_NETWORKS.name(), "127.0.0.0/8,::1/128");
         all.putAll(parameters);
         all.forEach(context::setInitParameter);
-        context.addEventListener(new NumbersContextListener());
+        context.addEventListener(new NumbersContextListener(lookup));
         ServletHolder numbers = context.addServlet(NumbersServlet.class, "/numbers");
         numbers.setAsyncSupported(true);
         numbers.setInitOrder(1);
@@ -72,7 +75,18 @@ public final class NumbersServer implements AutoCloseable {
     /** Starts with the connector adjusted first, e.g. its accepted sockets' buffer sizes. */
     public static NumbersServer start(Map<String, String> parameters, Consumer<ServerConnector> connectorSetup)
             throws Exception {
-        NumbersServer s = new NumbersServer(parameters, connectorSetup);
+        return start(parameters, connectorSetup, InetAddress::getAllByName);
+    }
+
+    /** Starts with the upstream client's name lookup given, e.g. one that is slow on purpose. */
+    public static NumbersServer startWithNameLookup(Map<String, String> parameters, NameLookup lookup)
+            throws Exception {
+        return start(parameters, connector -> { }, lookup);
+    }
+
+    private static NumbersServer start(Map<String, String> parameters, Consumer<ServerConnector> connectorSetup,
+            NameLookup lookup) throws Exception {
+        NumbersServer s = new NumbersServer(parameters, connectorSetup, lookup);
         try {
             s.server.start();
         } catch (Exception e) {

@@ -5,15 +5,19 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A socket-level upstream on 127.0.0.1 for what a well-behaved HTTP server cannot do: reset connections, send
- * malformed chunked encoding, drip a body byte by byte. One thread accepts; each connection gets its own thread,
+ * malformed or endless chunked encoding, drip a body byte by byte, stall, or never complete a TCP handshake. One thread accepts; each connection gets its own thread,
  * all ended by {@link #close()}.
  */
 public final class RawUpstream implements AutoCloseable {
@@ -27,6 +31,7 @@ public final class RawUpstream implements AutoCloseable {
     private final ServerSocket server;
     private final Script script;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final List<Socket> fillers = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger mostOpen = new AtomicInteger();
     private final Thread acceptor;
@@ -57,9 +62,34 @@ public final class RawUpstream implements AutoCloseable {
         acceptor.start();
     }
 
+    /**
+     * Fills the accept queue of an upstream {@linkplain #startNotAccepting not accepting} with connections held until
+     * {@link #close()}. Linux then drops every new connection's SYN (with {@code net.ipv4.tcp_abort_on_overflow} at
+     * its default, 0): a connect to this upstream never completes until {@link #startAccepting()} makes room. The
+     * first filler whose connect does not complete in 250 ms proves the queue full, and is closed.
+     */
+    public void fillAcceptQueue() throws IOException {
+        for (int i = 0; i < 16; i++) {
+            Socket socket = new Socket();
+            try {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port()), 250);
+                fillers.add(socket);
+            } catch (SocketTimeoutException full) {
+                socket.close();
+                return;
+            }
+        }
+        throw new AssertionError("the upstream's accept queue never filled; this test needs Linux's SYN drop");
+    }
+
     /** Connections accepted so far. */
     public int accepted() {
         return accepted.get();
+    }
+
+    /** Connections accepted and not yet closed. */
+    public int open() {
+        return open.size();
     }
 
     /** The most connections open at once so far. */
@@ -135,9 +165,42 @@ public final class RawUpstream implements AutoCloseable {
 
     /** Closes with SO_LINGER 0, which sends a TCP reset. */
     public static Script reset() {
+        return resetAfter("");
+    }
+
+    /** Sends a text verbatim, e.g. a head and part of its body, then resets the connection. */
+    public static Script resetAfter(String raw) {
         return (socket, out) -> {
+            out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
             socket.setSoLinger(true, 0);
             socket.close();
+        };
+    }
+
+    /** Sends a text verbatim, e.g. a head, then nothing more until the client closes the connection. */
+    public static Script stallAfter(String raw) {
+        return (socket, out) -> {
+            out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            silent().run(socket, out);
+        };
+    }
+
+    /**
+     * A 200 head with chunked encoding and the start of a JSON array, then one chunk {@code "1,"} every
+     * {@code intervalMillis}, until the client closes the connection: a body that never ends and stays small.
+     */
+    public static Script chunkedForever(long intervalMillis) {
+        return (socket, out) -> {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "c\r\n{\"numbers\":[\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            while (true) {
+                Thread.sleep(intervalMillis);
+                out.write("2\r\n1,\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
         };
     }
 
@@ -180,6 +243,9 @@ public final class RawUpstream implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         server.close();
+        for (Socket filler : fillers) {
+            filler.close();
+        }
         for (Socket socket : open) {
             socket.close();
         }

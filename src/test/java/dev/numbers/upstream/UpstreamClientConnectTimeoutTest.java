@@ -5,13 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.numbers.config.Setting;
 import dev.numbers.testing.NumbersServer;
 import dev.numbers.testing.RawUpstream;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,21 +25,17 @@ import org.junit.jupiter.api.Test;
 class UpstreamClientConnectTimeoutTest {
 
     private RawUpstream upstream;
-    private final List<Socket> fillers = new ArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
     @BeforeEach
     void start() throws Exception {
         upstream = RawUpstream.startNotAccepting(RawUpstream.keepAlive("{\"numbers\":[7]}"));
-        fillAcceptQueue();
+        upstream.fillAcceptQueue();
     }
 
     @AfterEach
     void stop() throws Exception {
         timer.shutdownNow();
-        for (Socket filler : fillers) {
-            filler.close();
-        }
         upstream.close();
     }
 
@@ -80,24 +69,6 @@ class UpstreamClientConnectTimeoutTest {
             assertEquals("{\"numbers\":[7]}", service.get(upstream.url("/n")).body());
             assertEquals(acceptedBefore + 1, upstream.accepted(), "the next fetch had to open a connection");
         }
-    }
-
-    /**
-     * Fills the upstream's accept queue with connections the test holds: the first whose connect does not complete
-     * proves the queue full (its SYN was dropped), and is closed.
-     */
-    private void fillAcceptQueue() throws IOException {
-        for (int i = 0; i < 16; i++) {
-            Socket socket = new Socket();
-            try {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstream.port()), 250);
-                fillers.add(socket);
-            } catch (SocketTimeoutException full) {
-                socket.close();
-                return;
-            }
-        }
-        throw new AssertionError("the upstream's accept queue never filled; this test needs Linux's SYN drop");
     }
 
     /**

@@ -19,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.util.component.Container;
 import org.junit.jupiter.api.AfterEach;
@@ -69,18 +68,13 @@ class NumbersServletNoLeakTest {
         // Two rounds, the thread count printed after each: after both, threads, in-flight slots, body bytes, queued
         // requests and pooled connections must be within their bounds.
         round(fates, 0);
-        long threadsAfterFirst = clientThreads();
+        long threadsAfterFirst = NothingHeld.clientThreads();
         round(fates, REQUESTS / 2);
-        long threadsAfterSecond = clientThreads();
+        long threadsAfterSecond = NothingHeld.clientThreads();
 
         NumbersService running = service.service();
-        awaitTrue(() -> running.limiter().inFlight() == 0, "in-flight slots held");
-        awaitTrue(() -> running.aggregations().bufferedBodyBytes() == 0, "body bytes reserved");
-        awaitTrue(() -> pending(running) == 0, "upstream requests still queued or active");
-        int connections = 0;
-        for (Destination destination : running.client().httpClient().getDestinations()) {
-            connections += ((AbstractConnectionPool) destination.getConnectionPool()).getConnectionCount();
-        }
+        NothingHeld.await(running);
+        int connections = connections(running, -1);
         System.out.printf("NumbersServletNoLeakTest: %d requests, upstream client threads %d after the first half / "
                 + "%d after the second, %d pooled upstream connections%n", REQUESTS, threadsAfterFirst, threadsAfterSecond, connections);
         // At most 6 fetches of a request share a destination: the pool follows the peak concurrency (kept-alive
@@ -88,7 +82,7 @@ class NumbersServletNoLeakTest {
         assertTrue(connections <= 6 * CONCURRENCY, connections + " pooled connections for " + CONCURRENCY + " clients");
         // The client's threads are a pool of at most 32, its selectors (1 to 4) and one timer: a per-request thread
         // would have made hundreds. Growth between the rounds within that bound is the pool warming up, not a leak.
-        assertTrue(threadsAfterSecond <= 32 + 4 + 1, threadsAfterSecond + " upstream client threads");
+        assertTrue(threadsAfterSecond <= NothingHeld.CLIENT_THREADS, threadsAfterSecond + " upstream client threads");
     }
 
     @Test
@@ -248,13 +242,6 @@ class NumbersServletNoLeakTest {
                 .count();
     }
 
-    /** The service's own threads (pool, selector, timer); the test's fixtures have threads of their own. */
-    private static long clientThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("numbers-client"))
-                .count();
-    }
-
     private void round(List<String> fates, int first) throws Exception {
         List<List<String>> requests = new ArrayList<>();
         for (int i = first; i < first + REQUESTS / 2; i++) {
@@ -300,15 +287,6 @@ class NumbersServletNoLeakTest {
     /** Connections the client holds to the loopback upstream on {@code port}, or to every upstream for -1. */
     private static int connections(NumbersService running, int port) {
         return UpstreamConnections.held(running.client(), port);
-    }
-
-    private static int pending(NumbersService running) {
-        int active = 0;
-        for (Destination destination : running.client().httpClient().getDestinations()) {
-            AbstractConnectionPool pool = (AbstractConnectionPool) destination.getConnectionPool();
-            active += pool.getActiveConnectionCount() + pool.getPendingConnectionCount();
-        }
-        return active;
     }
 
     /** Counts the client's destinations as they are made and dropped, and keeps the highest count seen. */

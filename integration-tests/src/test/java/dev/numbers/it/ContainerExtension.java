@@ -57,7 +57,7 @@ final class ContainerExtension implements BeforeAllCallback {
      * A few aggregations before the tests, so that class loading and JIT of a cold container JVM
      * do not eat into the timing assertions. Failures are ignored here: the tests report them.
      */
-    private static void warmUp(ServletContainer c, FakeUpstreams up) {
+    static void warmUp(ServletContainer c, FakeUpstreams up) {
         for (int i = 0; i < 5; i++) {
             try {
                 Http.get(c, "/numbers?u=" + enc(up.url("/primes")) + "&u=" + enc(up.url("/fibo")));

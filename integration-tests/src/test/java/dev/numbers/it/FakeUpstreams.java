@@ -24,20 +24,23 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code /n/<a>,<b>,…}: answer at once with those numbers (distinct URLs for limit tests);</li>
  *   <li>{@code /range/FROM/COUNT}: {@code COUNT} consecutive numbers from {@code FROM};</li>
  *   <li>{@code /slow?id=X}: sleeps {@link #SLOW_MILLIS} before answering {@code {"numbers":[999]}};
- *       {@link #awaitSlowHit(String, long)} tells when the service has called it;</li>
+ *       {@link #awaitHit(String, long)} tells when the service has called it;</li>
+ *   <li>{@code /late?id=X}: as {@code /slow}, but sleeps {@link #LATE_MILLIS}, within the budget, and answers
+ *       {@code {"numbers":[300]}};</li>
  *   <li>{@code /unavailable}: 503; {@code /malformed}: 200 with a body that is not JSON.</li>
  * </ul>
  */
 final class FakeUpstreams implements AutoCloseable {
 
     static final long SLOW_MILLIS = 3_000;
+    static final long LATE_MILLIS = 300;
 
     static final long[] PRIMES = {2, 3, 5, 7, 11, 13};
     static final long[] FIBO = {1, 1, 2, 3, 5, 8, 13, 21};
 
     private final HttpServer server;
     private final ExecutorService executor;
-    private final Map<String, CountDownLatch> slowHits = new ConcurrentHashMap<>();
+    private final Map<String, CountDownLatch> hits = new ConcurrentHashMap<>();
 
     FakeUpstreams() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
@@ -66,17 +69,8 @@ final class FakeUpstreams implements AutoCloseable {
             }
             json(ex, 200, body.append("]}").toString());
         });
-        server.createContext("/slow", ex -> {
-            String query = ex.getRequestURI().getRawQuery();
-            String id = query != null && query.startsWith("id=") ? query.substring(3) : "";
-            slowLatch(id).countDown();
-            try {
-                Thread.sleep(SLOW_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            json(ex, 200, "{\"numbers\":[999]}");
-        });
+        server.createContext("/slow", ex -> sleepThenAnswer(ex, SLOW_MILLIS, "{\"numbers\":[999]}"));
+        server.createContext("/late", ex -> sleepThenAnswer(ex, LATE_MILLIS, "{\"numbers\":[300]}"));
         server.createContext("/unavailable", ex -> json(ex, 503, "{\"numbers\":[503]}"));
         server.createContext("/malformed", ex -> json(ex, 200, "{\"numbers\":[1,2,"));
         server.start();
@@ -91,13 +85,24 @@ final class FakeUpstreams implements AutoCloseable {
         return base() + pathAndQuery;
     }
 
-    /** Waits until the service has called {@code /slow?id=<id>}. */
-    boolean awaitSlowHit(String id, long millis) throws InterruptedException {
-        return slowLatch(id).await(millis, TimeUnit.MILLISECONDS);
+    /** Waits until the service has called {@code /slow?id=<id>} or {@code /late?id=<id>}. */
+    boolean awaitHit(String id, long millis) throws InterruptedException {
+        return hitLatch(id).await(millis, TimeUnit.MILLISECONDS);
     }
 
-    private CountDownLatch slowLatch(String id) {
-        return slowHits.computeIfAbsent(id, k -> new CountDownLatch(1));
+    private CountDownLatch hitLatch(String id) {
+        return hits.computeIfAbsent(id, k -> new CountDownLatch(1));
+    }
+
+    private void sleepThenAnswer(HttpExchange ex, long millis, String body) throws IOException {
+        String query = ex.getRequestURI().getRawQuery();
+        hitLatch(query != null && query.startsWith("id=") ? query.substring(3) : "").countDown();
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        json(ex, 200, body);
     }
 
     private static void json(HttpExchange ex, int status, String body) throws IOException {

@@ -25,8 +25,8 @@ import java.util.stream.Stream;
 
 /**
  * A servlet container running the packaged WAR as a child process of the test JVM.
- * Started once per Failsafe execution (see {@link ContainerExtension}); stopped by
- * {@link LifecycleIT}, by {@link #close()} at the end of the run, or by a JVM shutdown hook.
+ * Started once per Failsafe execution (see {@link ContainerExtension}); stopped (and Tomcat started
+ * again) by {@link LifecycleIT}, by {@link #close()} at the end of the run, or by a JVM shutdown hook.
  */
 abstract class ServletContainer implements AutoCloseable {
 
@@ -36,6 +36,7 @@ abstract class ServletContainer implements AutoCloseable {
     protected final int httpPort;
     protected Process process;
     private final Thread shutdownHook = new Thread(this::kill, "it-container-killer");
+    private boolean hookAdded;
 
     protected ServletContainer(Path workDir) throws IOException {
         this.workDir = workDir;
@@ -59,6 +60,11 @@ abstract class ServletContainer implements AutoCloseable {
 
     /** Asks the container to stop the way an operator would (SIGTERM, Tomcat's shutdown port). */
     abstract void requestStop() throws IOException;
+
+    /** SIGTERM, what systemd, docker and Kubernetes send: the service drains, then the container stops. */
+    void terminate() {
+        process.destroy();
+    }
 
     /** Everything the container wrote: console and log files. */
     abstract String logs();
@@ -100,12 +106,16 @@ abstract class ServletContainer implements AutoCloseable {
         Map<String, String> env = pb.environment();
         // Setting given as an environment variable (the highest-priority source).
         env.put("NUMBERS_ALLOWED_NETWORKS", ItConfig.ALLOWED_NETWORKS);
+        env.put("NUMBERS_DRAIN_PERIOD", ItConfig.DRAIN_PERIOD.toMillis() + "ms");
         pb.redirectErrorStream(true);
         pb.redirectOutput(consoleLog().toFile());
         System.out.printf("[it] starting %s on port %d: %s%n", name(), httpPort, String.join(" ", pb.command()));
         long t0 = System.nanoTime();
         process = pb.start();
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        if (!hookAdded) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            hookAdded = true;
+        }
         awaitReady();
         System.out.printf("[it] %s (pid %d) answers /numbers after %d ms%n",
                 name(), process.pid(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
