@@ -22,6 +22,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread safety: the count is an atomic and {@link AIMDLimit} updates under its own lock; a request racing a limit
  * change may be admitted one slot over the new limit, which the next answers correct.
+ *
+ * <p>{@link #calm()} tells the aggregations whether they may add load with extra upstream attempts: not while load is
+ * shed, nor while the limit is backed off (docs/design.md#retries-and-hedges).
  */
 final class InFlightLimiter {
 
@@ -30,6 +33,15 @@ final class InFlightLimiter {
     /** The late answers of one stall cut the limit once. */
     static final long DECREASE_INTERVAL_MILLIS = 100;
     private static final long DECREASE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(DECREASE_INTERVAL_MILLIS);
+    /** A request shed this recently means the service is overloaded: as long as the {@code Retry-After}. */
+    static final long SHED_RECENTLY_MILLIS = 1_000;
+    private static final long SHED_RECENTLY_NANOS = TimeUnit.MILLISECONDS.toNanos(SHED_RECENTLY_MILLIS);
+    /**
+     * A limit below its ceiling, cut this long ago and less than half used since, is a stale mark rather than a sign
+     * of overload: {@link AIMDLimit} raises a limit only while half of it is used, so at a lower load it stays down.
+     */
+    static final long STALE_CUT_MILLIS = 10_000;
+    private static final long STALE_CUT_NANOS = TimeUnit.MILLISECONDS.toNanos(STALE_CUT_MILLIS);
 
     private final AIMDLimit limit;
     private final int ceiling;
@@ -38,6 +50,8 @@ final class InFlightLimiter {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** nanoTime of the last decrease; starts a full interval in the past so the first late answer counts. */
     private final AtomicLong lastDecreaseNanos;
+    /** nanoTime of the last request shed; starts long enough in the past not to count. */
+    private final AtomicLong lastShedNanos;
 
     private InFlightLimiter(int floor, int ceiling, Duration budget, LongSupplier nanoClock) {
         this.limit = AIMDLimit.newBuilder()
@@ -51,6 +65,7 @@ final class InFlightLimiter {
         this.budgetNanos = budget.toNanos();
         this.nanoClock = nanoClock;
         this.lastDecreaseNanos = new AtomicLong(nanoClock.getAsLong() - DECREASE_INTERVAL_NANOS);
+        this.lastShedNanos = new AtomicLong(nanoClock.getAsLong() - SHED_RECENTLY_NANOS);
     }
 
     /**
@@ -77,6 +92,7 @@ final class InFlightLimiter {
         do {
             current = inFlight.get();
             if (current >= limit.getLimit()) {
+                lastShedNanos.set(nanoClock.getAsLong());
                 return null;
             }
         } while (!inFlight.compareAndSet(current, current + 1));
@@ -94,6 +110,21 @@ final class InFlightLimiter {
             }
         }
         limit.onSample(now - tookNanos, tookNanos, inFlight.get(), false);
+    }
+
+    /**
+     * @return whether the service may add load now: no request was shed in the last {@value #SHED_RECENTLY_MILLIS}
+     *         ms, and the limit is at its ceiling, or was cut more than {@value #STALE_CUT_MILLIS} ms ago and is less
+     *         than half used
+     */
+    boolean calm() {
+        long now = nanoClock.getAsLong();
+        if (now - lastShedNanos.get() < SHED_RECENTLY_NANOS) {
+            return false;
+        }
+        int current = limit.getLimit();
+        return current >= ceiling
+                || (now - lastDecreaseNanos.get() >= STALE_CUT_NANOS && inFlight.get() * 2 < current);
     }
 
     /** @return aggregations running now */

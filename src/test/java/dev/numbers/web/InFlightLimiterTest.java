@@ -1,9 +1,11 @@
 package dev.numbers.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.numbers.aggregation.Slot;
 import java.time.Duration;
@@ -18,6 +20,8 @@ class InFlightLimiterTest {
     private static final Duration BUDGET = Duration.ofMillis(500);
     private static final Duration IN_TIME = BUDGET;
     private static final Duration LATE = BUDGET.plusNanos(1);
+    private static final long SHED_RECENTLY = TimeUnit.MILLISECONDS.toNanos(InFlightLimiter.SHED_RECENTLY_MILLIS);
+    private static final long STALE_CUT = TimeUnit.MILLISECONDS.toNanos(InFlightLimiter.STALE_CUT_MILLIS);
 
     private final AtomicLong now = new AtomicLong(T0);
 
@@ -96,6 +100,39 @@ class InFlightLimiterTest {
         InFlightLimiter clamped = limiter(16, 8); // the default floor above a small ceiling
         clamped.tryAcquire().answered(LATE);
         assertEquals(8, clamped.limit());
+    }
+
+    @Test
+    void isCalmAtItsCeilingUntilItShedsARequestAndForASecondAfter() {
+        InFlightLimiter limiter = limiter(1, 2);
+        assertTrue(limiter.calm());
+        Slot first = limiter.tryAcquire();
+        limiter.tryAcquire();
+        assertTrue(limiter.calm(), "full, but nothing shed yet");
+        assertNull(limiter.tryAcquire());
+        assertFalse(limiter.calm(), "just shed a request");
+        first.release();
+        now.set(T0 + SHED_RECENTLY - 1);
+        assertFalse(limiter.calm(), "shed less than a second ago");
+        now.set(T0 + SHED_RECENTLY);
+        assertTrue(limiter.calm());
+    }
+
+    @Test
+    void isNotCalmWhileItsLimitIsBackedOffAndInUse() {
+        InFlightLimiter limiter = limiter(4, 16);
+        Slot slot = limiter.tryAcquire();
+        slot.answered(LATE);
+        assertEquals(12, limiter.limit());
+        assertFalse(limiter.calm(), "just cut");
+        now.set(T0 + STALE_CUT - 1);
+        assertFalse(limiter.calm(), "cut less than the stale time ago");
+        now.set(T0 + STALE_CUT);
+        assertTrue(limiter.calm(), "cut long ago, and 1 of 12 slots in use: AIMD does not raise an unused limit");
+        for (int i = 0; i < 5; i++) {
+            limiter.tryAcquire();
+        }
+        assertFalse(limiter.calm(), "half of the backed-off limit in use: it is what holds the load back");
     }
 
     @Test
