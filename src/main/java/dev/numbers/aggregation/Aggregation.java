@@ -5,6 +5,7 @@ import dev.numbers.answer.NumbersAnswer;
 import dev.numbers.answer.ServerTiming;
 import dev.numbers.config.Settings;
 import dev.numbers.metrics.AggregationObserver;
+import dev.numbers.metrics.AttemptKind;
 import dev.numbers.metrics.RequestResult;
 import dev.numbers.metrics.UpstreamOutcome;
 import dev.numbers.upstream.UpstreamClient;
@@ -43,6 +44,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * <p>Whole upstreams or nothing: merges run under the shared side of {@link #mergeLock}, only while the phase is
  * {@code FETCHING}; the writer moves the phase first, then takes the exclusive side, so no answer holds part of an
  * upstream (docs/design.md#whole-upstreams-or-nothing).
+ *
+ * <p>Each distinct URL is one {@link Upstream}, which may send a second attempt (a retry or a hedge) but settles here
+ * exactly once, so {@link #unsettled} counts upstreams, not requests (docs/design.md#retries-and-hedges).
  */
 final class Aggregation implements AsyncListener {
 
@@ -72,7 +76,7 @@ final class Aggregation implements AsyncListener {
     private final AtomicInteger unsettled;
     /** Upstreams merged; read by the writer under the exclusive side of {@link #mergeLock}. */
     private final AtomicInteger merged = new AtomicInteger();
-    private final List<UpstreamFetch> fetches;
+    private final List<Upstream> upstreams;
     private final Scheduler scheduler;
     private final Executor executor;
     private volatile Scheduler.Task deadline;
@@ -100,8 +104,8 @@ final class Aggregation implements AsyncListener {
         HttpClient client = shared.client().httpClient();
         this.scheduler = client.getScheduler();
         this.executor = client.getExecutor();
-        this.fetches = exchange.urls().stream().map(uri -> UpstreamFetch.prepare(this, shared, uri)).toList();
-        this.unsettled = new AtomicInteger(fetches.size());
+        this.upstreams = exchange.urls().stream().map(uri -> new Upstream(this, shared, uri)).toList();
+        this.unsettled = new AtomicInteger(upstreams.size());
     }
 
     /**
@@ -112,24 +116,52 @@ final class Aggregation implements AsyncListener {
         async.addListener(this);
         long now = System.nanoTime();
         cutoffNanos = arrivalNanos + settings.budget().toNanos() - margin.currentNanos(now);
-        long budgetLeft = Math.max(1, TimeUnit.NANOSECONDS.toMillis(arrivalNanos + settings.budget().toNanos() - now));
         async.setTimeout(0); // off: the service's timer is the deadline (docs/design.md#no-container-timeout)
         long untilCutoff = Math.max(0, cutoffNanos - now);
-        trace(null, "fan-out to " + fetches.size() + " upstreams, cutoff in " + untilCutoff / 1_000_000 + "ms");
+        trace(null, "fan-out to " + upstreams.size() + " upstreams, cutoff in " + untilCutoff / 1_000_000 + "ms");
         // The timer thread only hands over: rendering and writing happen on a pool thread, so that one large or
         // slow answer never delays other requests' deadlines. (A pool that refuses is stopping: then here.)
         deadline = scheduler.schedule(() -> UpstreamClient.runOnPool(executor, this::onDeadline), untilCutoff,
                 TimeUnit.NANOSECONDS);
-        for (UpstreamFetch fetch : fetches) {
-            fetch.send(budgetLeft + settings.abandonGrace().toMillis());
+        for (Upstream upstream : upstreams) {
+            upstream.start();
         }
     }
 
     /**
-     * Records how one upstream ended and merges its numbers if the answer has not been written yet. Called exactly
-     * once per upstream, from {@link UpstreamFetch#onComplete}. The last call writes the answer (the early path).
+     * @return the total timeout of an upstream request sent now: what is left of the budget (at least a millisecond),
+     *         plus the abandon grace
      */
-    void settle(UpstreamFetch fetch, UpstreamOutcome outcome, long[] values) {
+    long timeoutMillis() {
+        long left = TimeUnit.NANOSECONDS.toMillis(arrivalNanos + settings.budget().toNanos() - System.nanoTime());
+        return Math.max(1, left) + settings.abandonGrace().toMillis();
+    }
+
+    /** @return whether the answer is still to be written: upstreams settled now can still be merged */
+    boolean fetching() {
+        return phase.get() == Phase.FETCHING;
+    }
+
+    long arrivalNanos() {
+        return arrivalNanos;
+    }
+
+    long cutoffNanos() {
+        return cutoffNanos;
+    }
+
+    /** @return whether an abandoned request already sent runs on ({@code numbers.abandonGrace} above zero) */
+    boolean keepsSentRequests() {
+        return !settings.abandonGrace().isZero();
+    }
+
+    /**
+     * Records how one upstream ended and merges its numbers if the answer has not been written yet. Called exactly
+     * once per upstream, by {@link Upstream#attemptEnded}. The last call writes the answer (the early path).
+     *
+     * @param winner the kind of the attempt whose valid answer this is ({@code outcome == OK}), else {@code null}
+     */
+    void settle(Upstream upstream, UpstreamOutcome outcome, long[] values, AttemptKind winner) {
         UpstreamOutcome recorded = outcome;
         if (outcome == UpstreamOutcome.OK && phase.get() != Phase.FETCHING) {
             recorded = UpstreamOutcome.LATE; // the answer is written without it: no need to sort what is not merged
@@ -139,8 +171,11 @@ final class Aggregation implements AsyncListener {
             Arrays.sort(values);
             recorded = merge(values) ? UpstreamOutcome.OK : UpstreamOutcome.LATE;
         }
-        observer.upstreamSettled(recorded, Duration.ofNanos(System.nanoTime() - fetch.sentNanos()));
-        trace(fetch.uri(), "settled " + recorded.label());
+        if (recorded == UpstreamOutcome.OK) {
+            observer.attemptWon(winner);
+        }
+        observer.upstreamSettled(recorded, Duration.ofNanos(System.nanoTime() - upstream.startedNanos()));
+        trace(upstream.uri(), "settled " + recorded.label());
         if (unsettled.decrementAndGet() == 0) {
             answerEarly();
         }
@@ -263,9 +298,9 @@ final class Aggregation implements AsyncListener {
             return;
         }
         DeadlineExceeded cause = new DeadlineExceeded();
-        boolean keepSent = !settings.abandonGrace().isZero();
-        for (UpstreamFetch fetch : fetches) {
-            fetch.abandon(cause, keepSent);
+        boolean keepSent = keepsSentRequests();
+        for (Upstream upstream : upstreams) {
+            upstream.abandon(cause, keepSent);
         }
     }
 
@@ -287,7 +322,7 @@ final class Aggregation implements AsyncListener {
             } finally {
                 mergeLock.writeLock().unlock();
             }
-            answer.setHeaders(response, ServerTiming.of(arrivalNanos, cutoffNanos, mergedAtSnapshot, fetches.size()));
+            answer.setHeaders(response, ServerTiming.of(arrivalNanos, cutoffNanos, mergedAtSnapshot, upstreams.size()));
         } catch (RuntimeException | Error e) {
             complete();
             throw e;
@@ -329,7 +364,7 @@ final class Aggregation implements AsyncListener {
         long written = System.nanoTime();
         margin.record(written - cutoffNanos);
         Duration took = Duration.ofNanos(written - arrivalNanos);
-        RequestResult result = mergedAtSnapshot == fetches.size() ? RequestResult.COMPLETE : RequestResult.PARTIAL;
+        RequestResult result = mergedAtSnapshot == upstreams.size() ? RequestResult.COMPLETE : RequestResult.PARTIAL;
         observer.requestFinished(result, took);
         Duration overshoot = took.minus(settings.budget());
         boolean late = !overshoot.isNegative() && !overshoot.isZero();
@@ -338,7 +373,7 @@ final class Aggregation implements AsyncListener {
             observer.lateAnswer(overshoot);
             LOG.log(Level.DEBUG, "Request {0} answered {1}ms after its budget", id, overshoot.toMillis());
         }
-        trace(null, result.label() + " answer, " + mergedAtSnapshot + "/" + fetches.size() + " upstreams in "
+        trace(null, result.label() + " answer, " + mergedAtSnapshot + "/" + upstreams.size() + " upstreams in "
                 + took.toMillis() + "ms");
     }
 

@@ -60,7 +60,8 @@ public final class NumbersContextListener implements ServletContextListener {
                 register(context, HEALTH_SERVLET, new HealthServlet(), Setting.HEALTH_PATH.name(),
                         settings.healthPath());
             }
-            AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer);
+            AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer,
+                    limiter::calm);
             context.setAttribute(NumbersService.ATTRIBUTE,
                     new NumbersService(settings, client, limiter, aggregations, observer));
         } catch (RuntimeException e) {
