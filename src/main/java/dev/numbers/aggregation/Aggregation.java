@@ -322,7 +322,8 @@ final class Aggregation implements AsyncListener {
             } finally {
                 mergeLock.writeLock().unlock();
             }
-            answer.setHeaders(response, ServerTiming.of(arrivalNanos, cutoffNanos, mergedAtSnapshot, upstreams.size()));
+            answer.setHeaders(response, ServerTiming.of(arrivalNanos, cutoffNanos, mergedAtSnapshot, upstreams.size()),
+                    mergedAtSnapshot, upstreams.size());
         } catch (RuntimeException | Error e) {
             complete();
             throw e;

@@ -61,7 +61,8 @@ public final class NumbersServlet extends HttpServlet {
         }
 
         if (upstreams.urls().isEmpty()) {
-            NumbersAnswer.of(new ConcurrentSkipListSet<>()).write(response, headOnly, ServerTiming.of(arrivalNanos, 0, 0));
+            NumbersAnswer.of(new ConcurrentSkipListSet<>())
+                    .write(response, headOnly, ServerTiming.of(arrivalNanos, 0, 0), 0, 0);
             service.observer().requestFinished(RequestResult.EMPTY, since(arrivalNanos));
             return;
         }

@@ -77,6 +77,7 @@ class NumbersServletExtraAttemptsTest {
         Scrape before = Scrape.of(service);
         HttpResponse<String> answer = service.get(upstream.url("/flaky"));
         assertEquals("{\"numbers\":[4,5]}", answer.body());
+        assertEquals("?1;merged=1;upstreams=1", answer.headers().firstValue("Numbers-Completeness").orElseThrow());
         assertEquals(2, upstream.hits("/flaky"));
         Scrape after = Scrape.await(service, s -> s.delta(before, WINS, "kind", "retry") == 1);
         assertAll(
@@ -175,6 +176,7 @@ class NumbersServletExtraAttemptsTest {
         Scrape before = Scrape.of(service);
         HttpResponse<String> answer = service.get(upstream.url("/stall"), upstream.url("/never"));
         assertEquals("{\"numbers\":[1,2]}", answer.body());
+        assertEquals("?0;merged=1;upstreams=2", answer.headers().firstValue("Numbers-Completeness").orElseThrow());
         assertEquals(2, upstream.hits("/stall"));
         Scrape after = Scrape.await(service, s -> s.delta(before, FETCHES, "outcome", "late") == 1);
         assertAll(
