@@ -40,8 +40,8 @@ public final class AggregationContext {
      * @param client   the web application's upstream client
      * @param margin   the safety margin, learnt from every answer
      * @param observer receives every request's and upstream's facts
-     * @param calm     whether the service may add load now (extra attempts are made only then): it has not shed
-     *                 load recently and its in-flight limit has not backed off
+     * @param calm     whether the service may add load now (extra attempts are made only then): it has neither shed
+     *                 load nor cut its in-flight limit recently
      * @return the context of this web application's aggregations
      */
     public static AggregationContext create(Settings settings, UpstreamClient client, SafetyMargin margin,

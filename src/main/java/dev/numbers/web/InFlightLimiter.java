@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
  * change may be admitted one slot over the new limit, which the next answers correct.
  *
  * <p>{@link #calm()} tells the aggregations whether they may add load with extra upstream attempts: not while load is
- * shed, nor while the limit is backed off (docs/design.md#retries-and-hedges).
+ * shed, nor while the limit is backing off (docs/design.md#retries-and-hedges).
  */
 final class InFlightLimiter {
 
@@ -33,15 +33,12 @@ final class InFlightLimiter {
     /** The late answers of one stall cut the limit once. */
     static final long DECREASE_INTERVAL_MILLIS = 100;
     private static final long DECREASE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(DECREASE_INTERVAL_MILLIS);
-    /** A request shed this recently means the service is overloaded: as long as the {@code Retry-After}. */
-    static final long SHED_RECENTLY_MILLIS = 1_000;
-    private static final long SHED_RECENTLY_NANOS = TimeUnit.MILLISECONDS.toNanos(SHED_RECENTLY_MILLIS);
     /**
-     * A limit below its ceiling, cut this long ago and less than half used since, is a stale mark rather than a sign
-     * of overload: {@link AIMDLimit} raises a limit only while half of it is used, so at a lower load it stays down.
+     * A request shed, or the limit cut, this recently means the service is overloaded now: as long as the
+     * {@code Retry-After}, and ten times the interval between two cuts, which a lasting overload keeps making.
      */
-    static final long STALE_CUT_MILLIS = 10_000;
-    private static final long STALE_CUT_NANOS = TimeUnit.MILLISECONDS.toNanos(STALE_CUT_MILLIS);
+    static final long RECENTLY_MILLIS = 1_000;
+    private static final long RECENTLY_NANOS = TimeUnit.MILLISECONDS.toNanos(RECENTLY_MILLIS);
 
     private final AIMDLimit limit;
     private final int ceiling;
@@ -65,7 +62,7 @@ final class InFlightLimiter {
         this.budgetNanos = budget.toNanos();
         this.nanoClock = nanoClock;
         this.lastDecreaseNanos = new AtomicLong(nanoClock.getAsLong() - DECREASE_INTERVAL_NANOS);
-        this.lastShedNanos = new AtomicLong(nanoClock.getAsLong() - SHED_RECENTLY_NANOS);
+        this.lastShedNanos = new AtomicLong(nanoClock.getAsLong() - RECENTLY_NANOS);
     }
 
     /**
@@ -113,18 +110,19 @@ final class InFlightLimiter {
     }
 
     /**
-     * @return whether the service may add load now: no request was shed in the last {@value #SHED_RECENTLY_MILLIS}
-     *         ms, and the limit is at its ceiling, or was cut more than {@value #STALE_CUT_MILLIS} ms ago and is less
-     *         than half used
+     * Whether the service may add load now: no request was shed in the last {@value #RECENTLY_MILLIS} ms, and the
+     * limit is at its ceiling or was last cut longer ago than that. A limit below its ceiling that has stopped moving
+     * is no sign of overload: {@link AIMDLimit} raises a limit only while half of it is used, so after a cut it
+     * settles at about twice the load, below its ceiling for as long as the load stays what it is, answered in time.
+     *
+     * @return whether extra upstream attempts may be made now
      */
     boolean calm() {
         long now = nanoClock.getAsLong();
-        if (now - lastShedNanos.get() < SHED_RECENTLY_NANOS) {
+        if (now - lastShedNanos.get() < RECENTLY_NANOS) {
             return false;
         }
-        int current = limit.getLimit();
-        return current >= ceiling
-                || (now - lastDecreaseNanos.get() >= STALE_CUT_NANOS && inFlight.get() * 2 < current);
+        return limit.getLimit() >= ceiling || now - lastDecreaseNanos.get() >= RECENTLY_NANOS;
     }
 
     /** @return aggregations running now */

@@ -20,8 +20,7 @@ class InFlightLimiterTest {
     private static final Duration BUDGET = Duration.ofMillis(500);
     private static final Duration IN_TIME = BUDGET;
     private static final Duration LATE = BUDGET.plusNanos(1);
-    private static final long SHED_RECENTLY = TimeUnit.MILLISECONDS.toNanos(InFlightLimiter.SHED_RECENTLY_MILLIS);
-    private static final long STALE_CUT = TimeUnit.MILLISECONDS.toNanos(InFlightLimiter.STALE_CUT_MILLIS);
+    private static final long RECENTLY = TimeUnit.MILLISECONDS.toNanos(InFlightLimiter.RECENTLY_MILLIS);
 
     private final AtomicLong now = new AtomicLong(T0);
 
@@ -112,27 +111,32 @@ class InFlightLimiterTest {
         assertNull(limiter.tryAcquire());
         assertFalse(limiter.calm(), "just shed a request");
         first.release();
-        now.set(T0 + SHED_RECENTLY - 1);
+        now.set(T0 + RECENTLY - 1);
         assertFalse(limiter.calm(), "shed less than a second ago");
-        now.set(T0 + SHED_RECENTLY);
+        now.set(T0 + RECENTLY);
         assertTrue(limiter.calm());
     }
 
     @Test
-    void isNotCalmWhileItsLimitIsBackedOffAndInUse() {
+    void isNotCalmWhileItsLimitIsBackingOff() {
         InFlightLimiter limiter = limiter(4, 16);
         Slot slot = limiter.tryAcquire();
         slot.answered(LATE);
         assertEquals(12, limiter.limit());
         assertFalse(limiter.calm(), "just cut");
-        now.set(T0 + STALE_CUT - 1);
-        assertFalse(limiter.calm(), "cut less than the stale time ago");
-        now.set(T0 + STALE_CUT);
-        assertTrue(limiter.calm(), "cut long ago, and 1 of 12 slots in use: AIMD does not raise an unused limit");
-        for (int i = 0; i < 5; i++) {
-            limiter.tryAcquire();
-        }
-        assertFalse(limiter.calm(), "half of the backed-off limit in use: it is what holds the load back");
+        now.set(T0 + RECENTLY - 1);
+        assertFalse(limiter.calm(), "cut less than a second ago");
+        now.set(T0 + RECENTLY);
+        assertTrue(limiter.calm(), "below its ceiling, but no longer moving down");
+        slot.answered(LATE);
+        assertFalse(limiter.calm(), "cut again");
+    }
+
+    @Test
+    void aFixedLimitIsCalmAfterALateAnswer() {
+        InFlightLimiter fixed = limiter(8, 8);
+        fixed.tryAcquire().answered(LATE);
+        assertTrue(fixed.calm(), "nothing backed off");
     }
 
     @Test

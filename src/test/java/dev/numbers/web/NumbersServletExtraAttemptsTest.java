@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.numbers.aggregation.Slot;
 import dev.numbers.config.Setting;
+import dev.numbers.testing.Await;
 import dev.numbers.testing.FakeUpstream;
 import dev.numbers.testing.LogCapture;
 import dev.numbers.testing.NumbersServer;
@@ -23,6 +24,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.regex.Matcher;
@@ -225,22 +228,28 @@ class NumbersServletExtraAttemptsTest {
     }
 
     @Test
-    void makesNoExtraAttemptWhileTheInFlightLimitIsBelowItsCeiling() throws Exception {
+    void makesNoExtraAttemptWhileTheInFlightLimitIsBackingOff() throws Exception {
         upstream.on("/flaky", inTurn(status(503, "{}"), numbers(4, 5)));
         serve(Map.of(Setting.MIN_IN_FLIGHT.name(), "16", Setting.MAX_IN_FLIGHT.name(), "512"));
         InFlightLimiter limiter = service.service().limiter();
-        Slot slot = limiter.tryAcquire();
-        slot.answered(Duration.ofSeconds(5)); // a late answer: the limit backs off
-        slot.release();
-        assertEquals(384, limiter.limit());
-        Scrape before = Scrape.of(service);
-        assertEquals("{\"numbers\":[]}", service.get(upstream.url("/flaky")).body());
-        Scrape after = Scrape.await(service, s -> s.delta(before, FETCHES, "outcome", "http_error") == 1);
-        // The retry refused, and the hedge too if its timer fired before the 503 came back.
-        assertTrue(after.delta(before, REFUSED, "reason", "overload") >= 1, after.text());
-        assertEquals(0, after.delta(before, ATTEMPTS, "kind", "retry"));
-        assertEquals(0, after.delta(before, ATTEMPTS, "kind", "hedge"));
-        assertEquals(1, upstream.hits("/flaky"));
+        // A lasting overload: a late answer every 50 ms, which cuts the limit every 100 ms, down to its floor.
+        Slot stalled = limiter.tryAcquire();
+        ScheduledExecutorService overload = Executors.newSingleThreadScheduledExecutor();
+        try {
+            overload.scheduleAtFixedRate(() -> stalled.answered(Duration.ofSeconds(5)), 0, 50, TimeUnit.MILLISECONDS);
+            Await.awaitTrue(() -> limiter.limit() < 512, "the limit never backed off");
+            Scrape before = Scrape.of(service);
+            assertEquals("{\"numbers\":[]}", service.get(upstream.url("/flaky")).body());
+            Scrape after = Scrape.await(service, s -> s.delta(before, FETCHES, "outcome", "http_error") == 1);
+            // The retry refused, and the hedge too if its timer fired before the 503 came back.
+            assertTrue(after.delta(before, REFUSED, "reason", "overload") >= 1, after.text());
+            assertEquals(0, after.delta(before, ATTEMPTS, "kind", "retry"));
+            assertEquals(0, after.delta(before, ATTEMPTS, "kind", "hedge"));
+            assertEquals(1, upstream.hits("/flaky"));
+        } finally {
+            overload.shutdownNow();
+            stalled.release();
+        }
     }
 
     @Test
