@@ -45,6 +45,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * <p>Whole upstreams or nothing: merges run under the shared side of {@link #mergeLock}, only while the phase is
  * {@code FETCHING}; the writer moves the phase first, then takes the exclusive side, so no answer holds part of an
  * upstream (docs/design.md#whole-upstreams-or-nothing).
+ *
+ * <p>Each distinct URL is one {@link Upstream}, which may send a second attempt (a retry or a hedge) but settles here
+ * exactly once, so {@link #unsettled} counts upstreams, not requests (docs/design.md#retries-and-hedges).
  */
 final class Aggregation implements AsyncListener {
 
@@ -76,7 +79,7 @@ final class Aggregation implements AsyncListener {
     private final AtomicInteger unsettled;
     /** Upstreams merged; read by the writer under the exclusive side of {@link #mergeLock}. */
     private final AtomicInteger merged = new AtomicInteger();
-    private final List<UpstreamFetch> fetches;
+    private final List<Upstream> upstreams;
     private final Scheduler scheduler;
     private final Executor executor;
     private volatile Scheduler.Task deadline;
@@ -105,8 +108,8 @@ final class Aggregation implements AsyncListener {
         HttpClient client = shared.client().httpClient();
         this.scheduler = client.getScheduler();
         this.executor = client.getExecutor();
-        this.fetches = exchange.urls().stream().map(uri -> UpstreamFetch.prepare(this, shared, uri)).toList();
-        this.unsettled = new AtomicInteger(fetches.size());
+        this.upstreams = exchange.urls().stream().map(uri -> new Upstream(this, shared, uri)).toList();
+        this.unsettled = new AtomicInteger(upstreams.size());
     }
 
     /**
@@ -117,25 +120,54 @@ final class Aggregation implements AsyncListener {
         async.addListener(this);
         long now = System.nanoTime();
         cutoffNanos = arrivalNanos + settings.budget().toNanos() - margin.currentNanos(now);
-        long budgetLeft = Math.max(1, TimeUnit.NANOSECONDS.toMillis(arrivalNanos + settings.budget().toNanos() - now));
         async.setTimeout(0); // off: the service's timer is the deadline (docs/design.md#no-container-timeout)
         long untilCutoff = Math.max(0, cutoffNanos - now);
-        trace(null, "fan-out to " + fetches.size() + " upstreams, cutoff in " + untilCutoff / 1_000_000 + "ms");
+        trace(null, "fan-out to " + upstreams.size() + " upstreams, cutoff in " + untilCutoff / 1_000_000 + "ms");
         // The timer thread only hands over: rendering and writing happen on a pool thread, so that one large or
         // slow answer never delays other requests' deadlines. (A pool that refuses is stopping: then here.)
         deadline = scheduler.schedule(() -> UpstreamClient.runOnPool(executor, this::onDeadline), untilCutoff,
                 TimeUnit.NANOSECONDS);
-        for (UpstreamFetch fetch : fetches) {
-            fetch.send(budgetLeft + settings.abandonGrace().toMillis());
+        for (Upstream upstream : upstreams) {
+            upstream.start();
         }
     }
 
     /**
-     * Records how one upstream ended and merges its numbers if the answer has not been written yet. Called exactly
-     * once per upstream, from {@link UpstreamFetch#onComplete}. The last call writes the answer (the early path).
+     * @return the total timeout of an upstream request sent now: what is left of the budget (at least a millisecond),
+     *         plus the abandon grace
      */
-    void settle(UpstreamFetch fetch, UpstreamOutcome outcome, long[] values) {
-        long settledNanos = System.nanoTime();
+    long timeoutMillis() {
+        long left = TimeUnit.NANOSECONDS.toMillis(arrivalNanos + settings.budget().toNanos() - System.nanoTime());
+        return Math.max(1, left) + settings.abandonGrace().toMillis();
+    }
+
+    /** @return whether the answer is still to be written: upstreams settled now can still be merged */
+    boolean fetching() {
+        return phase.get() == Phase.FETCHING;
+    }
+
+    long arrivalNanos() {
+        return arrivalNanos;
+    }
+
+    long cutoffNanos() {
+        return cutoffNanos;
+    }
+
+    /** @return whether an abandoned request already sent runs on ({@code numbers.abandonGrace} above zero) */
+    boolean keepsSentRequests() {
+        return !settings.abandonGrace().isZero();
+    }
+
+    /**
+     * Records how one upstream ended and merges its numbers if the answer has not been written yet. Called exactly
+     * once per upstream, by {@link Upstream#attemptEnded}. The last call writes the answer (the early path). Ends the
+     * attempt that decided the upstream: as merged inside the merge, else with the outcome recorded here.
+     *
+     * @param decider the attempt whose end settles the upstream: the one whose valid answer this is
+     *                ({@code outcome == OK}), else the failed attempt that ended last
+     */
+    void settle(Upstream upstream, UpstreamOutcome outcome, long[] values, Attempt decider) {
         UpstreamOutcome recorded = outcome;
         if (outcome == UpstreamOutcome.OK && phase.get() != Phase.FETCHING) {
             recorded = UpstreamOutcome.LATE; // the answer is written without it: no need to sort what is not merged
@@ -143,13 +175,15 @@ final class Aggregation implements AsyncListener {
             // Sorted keys insert into the skip list faster (each insert starts where the last one ended, in cache).
             // Sorting happens here, outside the merge lock, so it never delays the writer.
             Arrays.sort(values);
-            recorded = merge(values, fetch.attempt(), settledNanos) ? UpstreamOutcome.OK : UpstreamOutcome.LATE;
+            recorded = merge(values, decider) ? UpstreamOutcome.OK : UpstreamOutcome.LATE;
         }
-        if (recorded != UpstreamOutcome.OK) {
-            fetch.attempt().end(settledNanos, recorded); // a merged attempt was ended by the merge
+        if (recorded == UpstreamOutcome.OK) {
+            observer.attemptWon(decider.kind());
+        } else {
+            decider.settled(recorded); // a merged attempt was ended by the merge
         }
-        observer.upstreamSettled(recorded, Duration.ofNanos(System.nanoTime() - fetch.sentNanos()));
-        trace(fetch.uri(), "settled " + recorded.label());
+        observer.upstreamSettled(recorded, Duration.ofNanos(System.nanoTime() - upstream.startedNanos()));
+        trace(upstream.uri(), "settled " + recorded.label());
         if (unsettled.decrementAndGet() == 0) {
             answerEarly();
         }
@@ -162,7 +196,7 @@ final class Aggregation implements AsyncListener {
      * that would still run at the cutoff is not begun ({@link MergeCost}): the writer would wait for it. A merged
      * attempt is ended here, under the shared side, so the writer's report counts exactly the upstreams it holds.
      */
-    private boolean merge(long[] values, UpstreamRecord.Attempt attempt, long settledNanos) {
+    private boolean merge(long[] values, Attempt attempt) {
         long expected = mergeCost.estimateIfPast(values.length, cutoffNanos);
         if (expected > 0) {
             trace(null, "left out an upstream of " + values.length + " numbers: merging them would take ~"
@@ -189,7 +223,7 @@ final class Aggregation implements AsyncListener {
                 previous = value;
             }
             merged.incrementAndGet();
-            attempt.merged(settledNanos, distinct);
+            attempt.merged(distinct);
             return true;
         } finally {
             mergeLock.readLock().unlock();
@@ -276,9 +310,9 @@ final class Aggregation implements AsyncListener {
             return;
         }
         DeadlineExceeded cause = new DeadlineExceeded();
-        boolean keepSent = !settings.abandonGrace().isZero();
-        for (UpstreamFetch fetch : fetches) {
-            fetch.abandon(cause, keepSent);
+        boolean keepSent = keepsSentRequests();
+        for (Upstream upstream : upstreams) {
+            upstream.abandon(cause, keepSent);
         }
     }
 
@@ -300,7 +334,8 @@ final class Aggregation implements AsyncListener {
             } finally {
                 mergeLock.writeLock().unlock();
             }
-            answer.setHeaders(response, ServerTiming.of(arrivalNanos, cutoffNanos, mergedAtSnapshot, fetches.size()));
+            answer.setHeaders(response, ServerTiming.of(arrivalNanos, cutoffNanos, mergedAtSnapshot, upstreams.size()),
+                    mergedAtSnapshot, upstreams.size());
         } catch (RuntimeException | Error e) {
             complete();
             throw e;
@@ -331,16 +366,17 @@ final class Aggregation implements AsyncListener {
     }
 
     /**
-     * The {@code /explain} answer: the numbers and every upstream's record. Called under the exclusive side of the
-     * merge lock, so exactly the upstreams whose numbers are in the answer are reported {@code ok}.
+     * The {@code /explain} answer: the numbers and every upstream's report, its attempts included. Called under the
+     * exclusive side of the merge lock, so exactly the upstreams whose numbers are in the answer are reported
+     * {@code ok}.
      */
     private NumbersAnswer explained() {
-        List<ExplainAnswer.Upstream> upstreams = new ArrayList<>(fetches.size());
-        for (UpstreamFetch fetch : fetches) {
-            upstreams.add(fetch.record().report(arrivalNanos));
+        List<ExplainAnswer.Upstream> reports = new ArrayList<>(upstreams.size());
+        for (Upstream upstream : upstreams) {
+            reports.add(upstream.report(arrivalNanos));
         }
         return ExplainAnswer.of(numbers, settings.budget(), ExplainAnswer.millis(cutoffNanos - arrivalNanos),
-                ExplainAnswer.millis(System.nanoTime() - arrivalNanos), upstreams, explain.skipped());
+                ExplainAnswer.millis(System.nanoTime() - arrivalNanos), reports, explain.skipped());
     }
 
     /**
@@ -355,7 +391,7 @@ final class Aggregation implements AsyncListener {
         long written = System.nanoTime();
         margin.record(written - cutoffNanos);
         Duration took = Duration.ofNanos(written - arrivalNanos);
-        RequestResult result = mergedAtSnapshot == fetches.size() ? RequestResult.COMPLETE : RequestResult.PARTIAL;
+        RequestResult result = mergedAtSnapshot == upstreams.size() ? RequestResult.COMPLETE : RequestResult.PARTIAL;
         observer.requestFinished(result, took);
         Duration overshoot = took.minus(settings.budget());
         boolean late = !overshoot.isNegative() && !overshoot.isZero();
@@ -364,7 +400,7 @@ final class Aggregation implements AsyncListener {
             observer.lateAnswer(overshoot);
             LOG.log(Level.DEBUG, "Request {0} answered {1}ms after its budget", id, overshoot.toMillis());
         }
-        trace(null, result.label() + " answer, " + mergedAtSnapshot + "/" + fetches.size() + " upstreams in "
+        trace(null, result.label() + " answer, " + mergedAtSnapshot + "/" + upstreams.size() + " upstreams in "
                 + took.toMillis() + "ms");
     }
 

@@ -5,11 +5,12 @@ import dev.numbers.metrics.AggregationObserver;
 import dev.numbers.upstream.UpstreamClient;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * What every aggregation of one web application shares: the settings, the upstream client, the observer, the safety
- * margin, the measure of large merges and the memory for upstream bodies. {@link #start} turns one exchange into an
- * {@link Aggregation}.
+ * margin, the measure of large merges, the memory for upstream bodies and the rules of extra attempts.
+ * {@link #start} turns one exchange into an {@link Aggregation}.
  */
 public final class AggregationContext {
 
@@ -20,16 +21,18 @@ public final class AggregationContext {
     private final MergeCost mergeCost = MergeCost.measured();
     private final BodyMemory bodies;
     private final NumbersBodyParser parser;
+    private final ExtraAttempts extras;
     private final AtomicLong ids = new AtomicLong();
 
     private AggregationContext(Settings settings, UpstreamClient client, SafetyMargin margin,
-            AggregationObserver observer) {
+            AggregationObserver observer, BooleanSupplier calm) {
         this.settings = settings;
         this.client = client;
         this.margin = margin;
         this.observer = observer;
         this.bodies = BodyMemory.of(settings.maxBufferedBytes());
         this.parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
+        this.extras = ExtraAttempts.of(settings, calm, observer);
     }
 
     /**
@@ -37,11 +40,13 @@ public final class AggregationContext {
      * @param client   the web application's upstream client
      * @param margin   the safety margin, learnt from every answer
      * @param observer receives every request's and upstream's facts
+     * @param calm     whether the service may add load now (extra attempts are made only then): it has neither shed
+     *                 load nor cut its in-flight limit recently
      * @return the context of this web application's aggregations
      */
     public static AggregationContext create(Settings settings, UpstreamClient client, SafetyMargin margin,
-            AggregationObserver observer) {
-        return new AggregationContext(settings, client, margin, observer);
+            AggregationObserver observer, BooleanSupplier calm) {
+        return new AggregationContext(settings, client, margin, observer, calm);
     }
 
     /**
@@ -82,6 +87,10 @@ public final class AggregationContext {
 
     NumbersBodyParser parser() {
         return parser;
+    }
+
+    ExtraAttempts extras() {
+        return extras;
     }
 
     /** @return upstream body bytes buffered now, service-wide */

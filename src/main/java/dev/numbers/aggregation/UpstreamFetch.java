@@ -1,10 +1,17 @@
 package dev.numbers.aggregation;
 
+import dev.numbers.metrics.AggregationObserver;
+import dev.numbers.metrics.AttemptKind;
 import dev.numbers.metrics.UpstreamOutcome;
+import dev.numbers.upstream.OriginLatencies;
 import dev.numbers.upstream.TooManyOriginsException;
 import dev.numbers.upstream.UpstreamClient;
 import dev.numbers.upstream.policy.AddressRefusedException;
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.URI;
+import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -26,9 +33,10 @@ import org.eclipse.jetty.util.HostPort;
 import org.eclipse.jetty.util.URIUtil;
 
 /**
- * One upstream request of an aggregation: sends it, buffers a capped body, maps how it ended to an
- * {@link UpstreamOutcome} and hands the outcome (and, for {@code OK}, the parsed numbers) to the
- * {@link Aggregation} exactly once.
+ * One attempt of an {@link Upstream}, one request: sends it, buffers a capped body, maps how it ended to an
+ * {@link UpstreamOutcome} and hands the outcome (and, for {@code OK}, the parsed numbers) to its upstream exactly once,
+ * with what the upstream needs to decide on a retry ({@link #retryable()}) and to learn the origin's latency
+ * ({@link #latencySample()}).
  *
  * <p>Jetty's {@code HttpClient} calls {@link #onComplete(Result)} exactly once per request, whether it succeeded,
  * failed, timed out or was aborted; that call is the single place where this fetch settles. The other callbacks run
@@ -58,7 +66,9 @@ final class UpstreamFetch extends AbstractResponseListener {
     /** Abandoned while {@link #send} was queueing it: {@link #queued()} aborts it once it is in the queue. */
     private static final int ABORT_WHEN_QUEUED = 4;
 
-    private final Aggregation aggregation;
+    private final Upstream owner;
+    private final AttemptKind kind;
+    private final AggregationObserver observer;
     private final URI uri;
     private final long maxBodyBytes;
     private final BodyMemory memory;
@@ -67,11 +77,6 @@ final class UpstreamFetch extends AbstractResponseListener {
     /** The address policy's refusal of this URL's host, when it is an IP literal judged before sending; else null. */
     private final AddressRefusedException refusedLiteral;
     private final Executor executor;
-    /** What happened to this upstream, for /explain. */
-    private final UpstreamRecord record;
-    /** This request's entry in {@link #record}; set by {@link #send}, before anything can settle it. */
-    private UpstreamRecord.Attempt attempt;
-    private long sentNanos;
     /** Set on the thread that writes the request to a connection, i.e. once it has left the destination's queue. */
     private volatile boolean sent;
     /**
@@ -85,6 +90,14 @@ final class UpstreamFetch extends AbstractResponseListener {
     /** Bytes reserved in {@link #memory} for this body; returned when the fetch settles. */
     private long reserved;
     private boolean tooLarge;
+    /** Set when the response's status line has been read (on the reading thread; read where the fetch ends). */
+    private volatile boolean responseBegun;
+    /** Set where the fetch ends, before its upstream hears of it: see {@link #retryable()}. */
+    private boolean retryable;
+    /** Set where the fetch ends, before its upstream hears of it: see {@link #latencySample()}. */
+    private long latencySample = -1;
+    /** This attempt's record: made by {@link #send} before anything can end it, read by the answer's writer. */
+    private volatile Attempt record;
 
     /**
      * Set when the answer was written without this fetch while its request was already sent ({@link #abandon} with
@@ -93,16 +106,18 @@ final class UpstreamFetch extends AbstractResponseListener {
     private volatile boolean discarding;
     private final RetainableByteBuffer.Mutable accumulator;
 
-    private UpstreamFetch(Aggregation aggregation, UpstreamClient client, URI uri, long maxBodyBytes,
-            BodyMemory memory, NumbersBodyParser parser, RetainableByteBuffer.Mutable accumulator) {
+    private UpstreamFetch(Upstream owner, AttemptKind kind, AggregationContext shared, URI uri,
+            RetainableByteBuffer.Mutable accumulator) {
         super(accumulator);
         this.accumulator = accumulator;
-        this.aggregation = aggregation;
+        this.owner = owner;
+        this.kind = kind;
+        this.observer = shared.observer();
+        UpstreamClient client = shared.client();
         this.uri = uri;
-        this.record = new UpstreamRecord(uri);
-        this.maxBodyBytes = maxBodyBytes;
-        this.memory = memory;
-        this.parser = parser;
+        this.maxBodyBytes = shared.settings().maxBodyBytes();
+        this.memory = shared.bodies();
+        this.parser = shared.parser();
         HttpField host = hostField(uri);
         HttpClient http = client.httpClient();
         this.executor = http.getExecutor();
@@ -125,11 +140,10 @@ final class UpstreamFetch extends AbstractResponseListener {
         return new HttpField(HttpHeader.HOST, defaultPort ? host : host + ":" + port);
     }
 
-    static UpstreamFetch prepare(Aggregation aggregation, AggregationContext shared, URI uri) {
-        long maxBodyBytes = shared.settings().maxBodyBytes();
-        return new UpstreamFetch(aggregation, shared.client(), uri, maxBodyBytes, shared.bodies(), shared.parser(),
-                new RetainableByteBuffer.DynamicCapacity(ByteBufferPool.NON_POOLING, false, maxBodyBytes,
-                        MIN_BODY_BUFFER_BYTES, Integer.MAX_VALUE));
+    static UpstreamFetch prepare(Upstream owner, AggregationContext shared, URI uri, AttemptKind kind) {
+        return new UpstreamFetch(owner, kind, shared, uri,
+                new RetainableByteBuffer.DynamicCapacity(ByteBufferPool.NON_POOLING, false,
+                        shared.settings().maxBodyBytes(), MIN_BODY_BUFFER_BYTES, Integer.MAX_VALUE));
     }
 
     /**
@@ -138,22 +152,22 @@ final class UpstreamFetch extends AbstractResponseListener {
      * @param timeoutMillis the time left until the budget ends, plus the abandon grace
      */
     void send(long timeoutMillis) {
-        sentNanos = System.nanoTime();
-        attempt = record.begin(UpstreamRecord.Kind.FIRST, sentNanos);
+        record = new Attempt(kind, System.nanoTime());
         if (!stage.compareAndSet(NEW, SENDING)) {
             // The answer left while the fan-out was still sending, and abandoned this one first: it is never sent,
             // and settles here, once, as left out.
-            aggregation.trace(uri, "abandoned before it was sent");
-            aggregation.settle(this, UpstreamOutcome.LATE, null);
+            owner.trace(kind.label() + " attempt abandoned before it was sent");
+            ended(UpstreamOutcome.LATE, null, null);
             return;
         }
         if (refusedLiteral != null) {
             // An IP literal the address policy refuses fails here, as the resolver would fail it, but without
             // becoming one of the client's destinations: callers choose the origins.
-            aggregation.trace(uri, "refused: " + refusedLiteral.getMessage());
-            aggregation.settle(this, UpstreamOutcome.REFUSED, null);
+            owner.trace("refused: " + refusedLiteral.getMessage());
+            ended(UpstreamOutcome.REFUSED, null, null);
             return;
         }
+        observer.attemptStarted(kind);
         request.onRequestQueued(r -> queued())
                 .onRequestBegin(r -> sent = true)
                 .timeout(Math.max(1, timeoutMillis), TimeUnit.MILLISECONDS)
@@ -206,21 +220,62 @@ final class UpstreamFetch extends AbstractResponseListener {
         }
     }
 
-    URI uri() {
-        return uri;
+    AttemptKind kind() {
+        return kind;
     }
 
+    Request request() {
+        return request;
+    }
+
+    /** @return when the request was sent; once {@link #send} has begun */
     long sentNanos() {
-        return sentNanos;
+        return record.startNanos();
     }
 
-    UpstreamRecord record() {
+    /** @return this attempt's record; {@code null} until {@link #send} has begun */
+    Attempt record() {
         return record;
     }
 
-    /** @return the attempt being settled; set once {@link #send} has begun */
-    UpstreamRecord.Attempt attempt() {
-        return attempt;
+    /**
+     * @return whether the upstream may be asked again after this attempt: it answered {@code 502}, {@code 503} or
+     *         {@code 504}, or its connection was refused, or reset or closed before the response's status line. Never
+     *         after another status, a body that breaks the contract (that is the upstream's answer), the address
+     *         policy's refusal, a failed name lookup or TLS handshake, a full queue, or a timeout.
+     */
+    boolean retryable() {
+        return retryable;
+    }
+
+    /**
+     * @return what this attempt says about its origin's latency: nanoseconds from sending until a {@code 2xx}
+     *         response ended (used or not); {@link OriginLatencies#MISSED} when it was still unanswered at the
+     *         deadline or its own timeout; {@code -1} when it says nothing (a failure, or abandoned because another
+     *         attempt won)
+     */
+    long latencySample() {
+        return latencySample;
+    }
+
+    /**
+     * Records the attempt's end (its record's outcome is published by its upstream, which decides what the end means)
+     * and tells its upstream; the one place a fetch ends.
+     *
+     * @param result how the request ended, {@code null} when it was never sent
+     */
+    private void ended(UpstreamOutcome outcome, long[] numbers, Result result) {
+        Response response = result == null ? null : result.getResponse();
+        record.ended(System.nanoTime(), response == null ? 0 : response.getStatus());
+        if (result != null) {
+            learnLatency(result, outcome);
+        }
+        owner.attemptEnded(this, outcome, numbers);
+    }
+
+    @Override
+    public void onBegin(Response response) {
+        responseBegun = true;
     }
 
     @Override
@@ -269,11 +324,12 @@ final class UpstreamFetch extends AbstractResponseListener {
     @Override
     public void onComplete(Result result) {
         if (discarding) {
-            // The answer left without this upstream: whatever it sent is not worth parsing.
+            // The answer left without this attempt: whatever it sent is not worth parsing, but says how long the
+            // origin took.
             discardBody();
-            aggregation.trace(uri, "left out of the answer, then "
+            owner.trace(kind.label() + " attempt left out, then "
                     + (result.isSucceeded() ? "ended with " + result.getResponse().getStatus() : result.getFailure()));
-            aggregation.settle(this, UpstreamOutcome.LATE, null);
+            ended(UpstreamOutcome.LATE, null, result);
             return;
         }
         byte[] body;
@@ -317,8 +373,6 @@ final class UpstreamFetch extends AbstractResponseListener {
     private void settle(Result result, byte[] body) {
         UpstreamOutcome outcome;
         long[] numbers = null;
-        Response response = result.getResponse();
-        attempt.status(response == null ? 0 : response.getStatus());
         if (result.isSucceeded()) {
             if (body != null && discarding) {
                 outcome = UpstreamOutcome.LATE; // left out while its large body waited for a pool thread: not parsed
@@ -327,21 +381,56 @@ final class UpstreamFetch extends AbstractResponseListener {
                     numbers = parser.parse(body);
                     outcome = UpstreamOutcome.OK;
                 } catch (NumbersBodyParser.InvalidBodyException e) {
-                    aggregation.trace(uri, "invalid body: " + e.getMessage());
+                    owner.trace("invalid body: " + e.getMessage());
                     outcome = UpstreamOutcome.INVALID_BODY;
                 } catch (OutOfMemoryError e) {
                     // No room for its numbers: too large for this heap, like a body that could not be copied out.
-                    aggregation.trace(uri, "too large for the heap: " + e);
+                    owner.trace("too large for the heap: " + e);
                     outcome = UpstreamOutcome.TOO_LARGE;
                 }
             } else {
                 outcome = UpstreamOutcome.HTTP_ERROR;
+                retryable = isRetryable(result.getResponse().getStatus());
             }
         } else {
             outcome = classifyFailure(result.getFailure());
-            aggregation.trace(uri, outcome.label() + ": " + result.getFailure());
+            retryable = outcome == UpstreamOutcome.CONNECT_ERROR && !responseBegun
+                    && refusedOrReset(result.getFailure());
+            owner.trace(kind.label() + " attempt " + outcome.label() + ": " + result.getFailure());
         }
-        aggregation.settle(this, outcome, numbers);
+        ended(outcome, numbers, result);
+    }
+
+    /** Sets {@link #latencySample()} from how the request ended. */
+    private void learnLatency(Result result, UpstreamOutcome outcome) {
+        if (result.isSucceeded() && isSuccess(result.getResponse().getStatus())) {
+            latencySample = record.endNanos() - record.startNanos();
+        } else if (outcome == UpstreamOutcome.LATE && !causedBy(result.getFailure(), Upstream.Superseded.class)) {
+            latencySample = OriginLatencies.MISSED;
+        }
+    }
+
+    /**
+     * A connection refused, or one reset or closed by the upstream before it answered: what a restarting upstream,
+     * or one closing an idle kept-alive connection as it is reused, looks like.
+     */
+    private static boolean refusedOrReset(Throwable failure) {
+        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof EOFException || t instanceof ClosedChannelException
+                    || (t instanceof SocketException && String.valueOf(t.getMessage()).contains("reset"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private UpstreamOutcome classifyFailure(Throwable failure) {
@@ -349,7 +438,8 @@ final class UpstreamFetch extends AbstractResponseListener {
             return UpstreamOutcome.TOO_LARGE;
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof Aggregation.DeadlineExceeded || t instanceof TimeoutException) {
+            if (t instanceof Aggregation.DeadlineExceeded || t instanceof TimeoutException
+                    || t instanceof Upstream.Superseded) {
                 return UpstreamOutcome.LATE;
             }
             if (t instanceof AddressRefusedException) {
@@ -371,6 +461,11 @@ final class UpstreamFetch extends AbstractResponseListener {
     private void abortTooLarge(Response response) {
         tooLarge = true;
         response.abort(new BodyTooLargeException(maxBodyBytes));
+    }
+
+    /** Bad gateway, unavailable, gateway timeout: the upstream could not answer this time, not "no". */
+    private static boolean isRetryable(int status) {
+        return status == 502 || status == 503 || status == 504;
     }
 
     private static boolean isSuccess(int status) {

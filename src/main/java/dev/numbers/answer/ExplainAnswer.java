@@ -20,9 +20,9 @@ public final class ExplainAnswer {
     }
 
     /**
-     * One attempt at an upstream: today each upstream has one, of kind {@code first}.
+     * One request sent to an upstream: its first, and at most one extra (a retry or a hedge).
      *
-     * @param kind    what made it: {@code first}
+     * @param kind    what made it: {@code first}, {@code retry} or {@code hedge}
      * @param startMs when it was sent
      * @param endMs   when it ended, or {@code null} while it was still pending as the answer was written
      * @param outcome how it ended, as the metrics label it ({@code late} while pending)
@@ -37,9 +37,10 @@ public final class ExplainAnswer {
      * @param url         the URL
      * @param outcome     how it ended, as the metrics label it: {@code ok} when its numbers are in the answer,
      *                    {@code late} while pending
-     * @param status      the HTTP status of the attempt that decided the outcome, or 0 when none was received
+     * @param status      the HTTP status of the attempt that settled it, or 0 when none was received
      * @param startMs     when its first attempt was sent, or {@code null} when none was sent before the answer
-     * @param endMs       when it ended, or {@code null} while it was still pending as the answer was written
+     * @param endMs       when the attempt that settled it ended, or {@code null} while it was still pending as the
+     *                    answer was written
      * @param contributed the distinct numbers of its body merged into the answer; 0 when not merged
      * @param attempts    its attempts, in the order they were sent
      */

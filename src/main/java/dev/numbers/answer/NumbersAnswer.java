@@ -58,12 +58,15 @@ public final class NumbersAnswer {
      *
      * @param response      the response
      * @param serverTiming  the {@code Server-Timing} header value
+     * @param merged        upstreams merged into this answer
+     * @param upstreams     distinct valid upstream URLs of the request
      */
-    public void setHeaders(HttpServletResponse response, String serverTiming) {
+    public void setHeaders(HttpServletResponse response, String serverTiming, int merged, int upstreams) {
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType("application/json");
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("Server-Timing", serverTiming);
+        response.setHeader(Completeness.HEADER, Completeness.of(merged, upstreams));
         response.setContentLength(body.length);
     }
 
@@ -74,10 +77,13 @@ public final class NumbersAnswer {
      * @param response      the response
      * @param headOnly      a {@code HEAD} request: headers and {@code Content-Length} only
      * @param serverTiming  the {@code Server-Timing} header value
+     * @param merged        upstreams merged into this answer
+     * @param upstreams     distinct valid upstream URLs of the request
      * @throws IOException when the client is gone
      */
-    public void write(HttpServletResponse response, boolean headOnly, String serverTiming) throws IOException {
-        setHeaders(response, serverTiming);
+    public void write(HttpServletResponse response, boolean headOnly, String serverTiming, int merged, int upstreams)
+            throws IOException {
+        setHeaders(response, serverTiming, merged, upstreams);
         if (!headOnly) {
             response.getOutputStream().write(body);
         }

@@ -65,6 +65,15 @@ public final class Setting<T> {
     public static final Setting<Duration> ABANDON_GRACE = of("numbers.abandonGrace", Format.DURATION, "1s",
             "how long a sent upstream request may outlive the answer, so its connection is kept; `0ms` aborts it",
             Settings::abandonGrace);
+    public static final Setting<Boolean> RETRIES = of("numbers.retries", Format.SWITCH, "true",
+            "retry an upstream, within the budget, after a `502`, `503`, `504` or a connection refused or reset",
+            Settings::retries);
+    public static final Setting<Boolean> HEDGING = of("numbers.hedging", Format.SWITCH, "true",
+            "send an upstream a second request when the first has not answered after a delay learnt from its origin",
+            Settings::hedging);
+    public static final Setting<Integer> EXTRA_ATTEMPT_PERCENT = of("numbers.extraAttemptPercent", Format.NUMBER,
+            "100", "retries and hedges together, at most this many per hundred first requests, service-wide and per "
+                    + "origin; at most one per URL anyway", Settings::extraAttemptPercent);
     public static final Setting<Boolean> DEBUG = of("numbers.debug", Format.SWITCH, "false",
             "log every request's fan-out at `INFO`", Settings::debug);
     public static final Setting<String> METRICS_PATH = of("numbers.metricsPath", Format.PATH, "/metrics",

@@ -33,6 +33,9 @@ public record Settings(
         int maxOrigins,
         int maxRedirects,
         Duration abandonGrace,
+        boolean retries,
+        boolean hedging,
+        int extraAttemptPercent,
         boolean debug,
         String metricsPath,
         String healthPath,
@@ -63,6 +66,7 @@ public record Settings(
         requireRange(Setting.MAX_CONNECTIONS, maxConnections, 1, 1_000_000);
         requireRange(Setting.MAX_ORIGINS, maxOrigins, 1, 1_000_000);
         requireRange(Setting.MAX_REDIRECTS, maxRedirects, 0, 20);
+        requireRange(Setting.EXTRA_ATTEMPT_PERCENT, extraAttemptPercent, 0, 100);
         if (maxBufferedBytes < maxBodyBytes) {
             throw new InvalidSettingException(Setting.MAX_BUFFERED_BYTES.name(), Long.toString(maxBufferedBytes),
                     "at least " + Setting.MAX_BODY_BYTES.name() + " (" + maxBodyBytes + ")");
@@ -118,6 +122,9 @@ public record Settings(
                 Setting.MAX_ORIGINS.read(source),
                 Setting.MAX_REDIRECTS.read(source),
                 Setting.ABANDON_GRACE.read(source),
+                Setting.RETRIES.read(source),
+                Setting.HEDGING.read(source),
+                Setting.EXTRA_ATTEMPT_PERCENT.read(source),
                 Setting.DEBUG.read(source),
                 Setting.METRICS_PATH.read(source),
                 Setting.HEALTH_PATH.read(source),

@@ -9,12 +9,36 @@ import java.time.Duration;
 public interface AggregationObserver {
 
     /**
-     * One upstream fetch ended.
+     * One upstream settled: once per distinct upstream URL, however many attempts it had.
      *
      * @param outcome  how it ended
-     * @param duration from the moment it was sent until it settled
+     * @param duration from the moment its first request was sent until it settled
      */
     default void upstreamSettled(UpstreamOutcome outcome, Duration duration) {
+    }
+
+    /**
+     * An upstream request was sent.
+     *
+     * @param kind its first, or an extra attempt
+     */
+    default void attemptStarted(AttemptKind kind) {
+    }
+
+    /**
+     * An upstream was merged into an answer.
+     *
+     * @param kind the attempt whose answer was merged: the first valid answer of the upstream's attempts
+     */
+    default void attemptWon(AttemptKind kind) {
+    }
+
+    /**
+     * An extra attempt was wanted but not sent.
+     *
+     * @param reason why not
+     */
+    default void extraAttemptRefused(ExtraAttemptRefusal reason) {
     }
 
     /**

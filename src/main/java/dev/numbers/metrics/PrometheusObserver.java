@@ -18,6 +18,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.stream.DoubleStream;
@@ -55,6 +56,9 @@ public final class PrometheusObserver implements AggregationObserver, AutoClosea
     private final PrometheusRegistry registry;
     private final CounterDataPoint[] requestsByResult;
     private final CounterDataPoint[] fetchesByOutcome;
+    private final CounterDataPoint[] attemptsByKind;
+    private final CounterDataPoint[] winsByKind;
+    private final CounterDataPoint[] extrasRefused;
     private final Histogram requestDuration;
     private final Histogram upstreamDuration;
     private final Counter lateAnswers;
@@ -68,28 +72,30 @@ public final class PrometheusObserver implements AggregationObserver, AutoClosea
         this.registry = registry;
         double[] buckets = buckets(settings);
 
-        Counter requests = Counter.builder()
+        requestsByResult = byLabel(Counter.builder()
                 .name("numbers_requests_total")
                 .help("Answers to /numbers and /explain by result: complete, partial, empty, rejected (4xx), shed (503)")
-                .labelNames("result")
-                .withoutExemplars()
-                .register(registry);
-        requestsByResult = new CounterDataPoint[RequestResult.values().length];
-        for (RequestResult result : RequestResult.values()) {
-            requestsByResult[result.ordinal()] = requests.labelValues(result.label());
-        }
-
-        Counter fetches = Counter.builder()
+                .labelNames("result"), RequestResult.values(), RequestResult::label);
+        fetchesByOutcome = byLabel(Counter.builder()
                 .name("numbers_upstream_fetches_total")
-                .help("Upstream fetches by outcome: ok, late, http_error, invalid_body, too_large, connect_error, "
-                        + "refused, too_many_origins")
-                .labelNames("outcome")
-                .withoutExemplars()
-                .register(registry);
-        fetchesByOutcome = new CounterDataPoint[UpstreamOutcome.values().length];
-        for (UpstreamOutcome outcome : UpstreamOutcome.values()) {
-            fetchesByOutcome[outcome.ordinal()] = fetches.labelValues(outcome.label());
-        }
+                .help("Upstreams by outcome, one per distinct upstream URL however many attempts it had: ok, late, "
+                        + "http_error, invalid_body, too_large, connect_error, refused, too_many_origins")
+                .labelNames("outcome"), UpstreamOutcome.values(), UpstreamOutcome::label);
+        attemptsByKind = byLabel(Counter.builder()
+                .name("numbers_upstream_attempts_total")
+                .help("Upstream requests sent, by kind: first, retry (after a 502/503/504 or a connection refused "
+                        + "or reset), hedge (the first had not answered after a delay)")
+                .labelNames("kind"), AttemptKind.values(), AttemptKind::label);
+        winsByKind = byLabel(Counter.builder()
+                .name("numbers_upstream_wins_total")
+                .help("Upstreams merged into an answer, by the kind of the attempt whose answer was merged")
+                .labelNames("kind"), AttemptKind.values(), AttemptKind::label);
+        extrasRefused = byLabel(Counter.builder()
+                .name("numbers_upstream_extra_refused_total")
+                .help("Extra attempts (retries, hedges) wanted but not sent, by reason: deadline (too little time "
+                        + "left), overload (load shed, or the in-flight limit cut, in the last second), budget (their "
+                        + "share of first attempts used)")
+                .labelNames("reason"), ExtraAttemptRefusal.values(), ExtraAttemptRefusal::label);
 
         requestDuration = Histogram.builder()
                 .name("numbers_request_duration_seconds")
@@ -102,7 +108,7 @@ public final class PrometheusObserver implements AggregationObserver, AutoClosea
         upstreamDuration = Histogram.builder()
                 .name("numbers_upstream_duration_seconds")
                 .unit(Unit.SECONDS)
-                .help("Time from sending an upstream request until it settled (any outcome)")
+                .help("Time from sending an upstream's first request until the upstream settled (any outcome)")
                 .classicOnly()
                 .classicUpperBounds(buckets)
                 .withoutExemplars()
@@ -194,6 +200,21 @@ public final class PrometheusObserver implements AggregationObserver, AutoClosea
     }
 
     @Override
+    public void attemptStarted(AttemptKind kind) {
+        attemptsByKind[kind.ordinal()].inc();
+    }
+
+    @Override
+    public void attemptWon(AttemptKind kind) {
+        winsByKind[kind.ordinal()].inc();
+    }
+
+    @Override
+    public void extraAttemptRefused(ExtraAttemptRefusal reason) {
+        extrasRefused[reason.ordinal()].inc();
+    }
+
+    @Override
     public void requestFinished(RequestResult result, Duration duration) {
         requestsByResult[result.ordinal()].inc();
         requestDuration.observe(seconds(duration));
@@ -232,6 +253,17 @@ public final class PrometheusObserver implements AggregationObserver, AutoClosea
         JvmNativeMemoryMetrics.builder().register(registry);
         JvmRuntimeInfoMetric.builder().register(registry);
         ProcessMetrics.builder().register(registry);
+    }
+
+    /** Registers a counter with one label and resolves its data point for every constant, by ordinal. */
+    private <E extends Enum<E>> CounterDataPoint[] byLabel(Counter.Builder builder, E[] constants,
+            Function<E, String> label) {
+        Counter counter = builder.withoutExemplars().register(registry);
+        CounterDataPoint[] points = new CounterDataPoint[constants.length];
+        for (E constant : constants) {
+            points[constant.ordinal()] = counter.labelValues(label.apply(constant));
+        }
+        return points;
     }
 
     static double[] buckets(Settings settings) {

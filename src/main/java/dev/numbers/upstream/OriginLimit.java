@@ -2,6 +2,7 @@ package dev.numbers.upstream;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
@@ -25,18 +26,27 @@ import org.eclipse.jetty.util.component.Container;
  * <p>The count is kept by listening to the client's beans, so it is exact. The check and the creation are not one
  * atomic step: requests sent at the same moment may each see the last free place, so the limit can be passed by at
  * most the number of threads sending at once. Thread-safe.
+ *
+ * <p>Each origin with a destination also has an {@link OriginState}, what the service learns about it (latencies, its
+ * budget of extra attempts), made with its first destination and dropped with its last: it is bounded by the same
+ * limit.
  */
 final class OriginLimit implements Container.Listener {
 
     private final int max;
     private final HttpClient client;
     private final AtomicInteger destinations = new AtomicInteger();
-    /** Origins with a destination, with how many (a stale destination and its replacement may briefly overlap). */
-    private final ConcurrentHashMap<Origin, Integer> origins = new ConcurrentHashMap<>();
+    /**
+     * Origins with a destination: how many (a stale destination and its replacement may briefly overlap) and what is
+     * learnt about them. Keyed by scheme and address, which is what tells this client's origins apart.
+     */
+    private final ConcurrentHashMap<Key, Entry> origins = new ConcurrentHashMap<>();
+    private final Supplier<OriginState> newState;
 
-    private OriginLimit(HttpClientTransport transport, int max) {
+    private OriginLimit(HttpClientTransport transport, int max, Supplier<OriginState> newState) {
         this.max = max;
         this.client = new LimitedHttpClient(transport, this);
+        this.newState = newState;
     }
 
     /**
@@ -45,10 +55,11 @@ final class OriginLimit implements Container.Listener {
      *
      * @param transport the client's transport
      * @param max       destinations beyond which requests to new origins fail
+     * @param newState  makes the state of an origin that gets its first destination
      * @return the limit, whose {@link #client()} is not started
      */
-    static OriginLimit newClient(HttpClientTransport transport, int max) {
-        OriginLimit limit = new OriginLimit(transport, max);
+    static OriginLimit newClient(HttpClientTransport transport, int max, Supplier<OriginState> newState) {
+        OriginLimit limit = new OriginLimit(transport, max, newState);
         limit.client.addEventListener(limit);
         return limit;
     }
@@ -68,16 +79,23 @@ final class OriginLimit implements Container.Listener {
      * under the limit, one map lookup at it.
      */
     void check(Origin origin) {
-        if (destinations.get() >= max && !origins.containsKey(origin)) {
+        if (destinations.get() >= max && !origins.containsKey(Key.of(origin))) {
             throw new TooManyOriginsException(max, origin);
         }
+    }
+
+    /** @return the state of an origin that has a destination now, else {@code null} */
+    OriginState state(Origin origin) {
+        Entry entry = origins.get(Key.of(origin));
+        return entry == null ? null : entry.state;
     }
 
     /** Called by the client, inside its destination map's update, when it has created a destination. */
     @Override
     public void beanAdded(Container parent, Object child) {
         if (child instanceof Destination destination) {
-            origins.merge(destination.getOrigin(), 1, Integer::sum);
+            origins.compute(Key.of(destination.getOrigin()),
+                    (key, entry) -> entry == null ? new Entry(1, newState.get()) : entry.plus(1));
             destinations.incrementAndGet();
         }
     }
@@ -90,7 +108,22 @@ final class OriginLimit implements Container.Listener {
     public void beanRemoved(Container parent, Object child) {
         if (child instanceof Destination destination) {
             destinations.decrementAndGet();
-            origins.computeIfPresent(destination.getOrigin(), (origin, n) -> n == 1 ? null : n - 1);
+            origins.computeIfPresent(Key.of(destination.getOrigin()),
+                    (key, entry) -> entry.destinations == 1 ? null : entry.plus(-1));
+        }
+    }
+
+    /** What tells this client's origins apart: it never tags requests nor varies their protocol or transport. */
+    private record Key(String scheme, Origin.Address address) {
+        static Key of(Origin origin) {
+            return new Key(origin.getScheme(), origin.getAddress());
+        }
+    }
+
+    /** An origin's destinations and state; replaced, never changed, inside the map's atomic updates. */
+    private record Entry(int destinations, OriginState state) {
+        Entry plus(int n) {
+            return new Entry(destinations + n, state);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
@@ -102,7 +103,8 @@ public final class UpstreamClient {
         transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
         // Callers choose the origins, and Jetty keeps state for each: see OriginLimit. Dropping idle destinations
         // (below) does not bound how many exist while their requests wait for a lookup or a connection.
-        origins = OriginLimit.newClient(transport, settings.maxOrigins());
+        int extraAttemptPercent = settings.extraAttemptPercent();
+        origins = OriginLimit.newClient(transport, settings.maxOrigins(), () -> OriginState.of(extraAttemptPercent));
         httpClient = origins.client();
         httpClient.setName("numbers-client");
         httpClient.setExecutor(executor);
@@ -205,6 +207,14 @@ public final class UpstreamClient {
      */
     public AddressRefusedException refusalOfLiteral(String host) {
         return resolver.refusalOfLiteral(host);
+    }
+
+    /**
+     * @param request a request of this client, sent or not
+     * @return what is learnt about the request's origin, while the client has a destination for it; else {@code null}
+     */
+    public OriginState originState(Request request) {
+        return origins.state(httpClient.createOrigin(request, null));
     }
 
     /** @return upstream origins the client keeps state for now */

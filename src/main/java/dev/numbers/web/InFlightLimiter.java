@@ -22,6 +22,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread safety: the count is an atomic and {@link AIMDLimit} updates under its own lock; a request racing a limit
  * change may be admitted one slot over the new limit, which the next answers correct.
+ *
+ * <p>{@link #calm()} tells the aggregations whether they may add load with extra upstream attempts: not while load is
+ * shed, nor while the limit is backing off (docs/design.md#retries-and-hedges).
  */
 final class InFlightLimiter {
 
@@ -30,6 +33,12 @@ final class InFlightLimiter {
     /** The late answers of one stall cut the limit once. */
     static final long DECREASE_INTERVAL_MILLIS = 100;
     private static final long DECREASE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(DECREASE_INTERVAL_MILLIS);
+    /**
+     * A request shed, or the limit cut, this recently means the service is overloaded now: as long as the
+     * {@code Retry-After}, and ten times the interval between two cuts, which a lasting overload keeps making.
+     */
+    static final long RECENTLY_MILLIS = 1_000;
+    private static final long RECENTLY_NANOS = TimeUnit.MILLISECONDS.toNanos(RECENTLY_MILLIS);
 
     private final AIMDLimit limit;
     private final int ceiling;
@@ -38,6 +47,8 @@ final class InFlightLimiter {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** nanoTime of the last decrease; starts a full interval in the past so the first late answer counts. */
     private final AtomicLong lastDecreaseNanos;
+    /** nanoTime of the last request shed; starts long enough in the past not to count. */
+    private final AtomicLong lastShedNanos;
 
     private InFlightLimiter(int floor, int ceiling, Duration budget, LongSupplier nanoClock) {
         this.limit = AIMDLimit.newBuilder()
@@ -51,6 +62,7 @@ final class InFlightLimiter {
         this.budgetNanos = budget.toNanos();
         this.nanoClock = nanoClock;
         this.lastDecreaseNanos = new AtomicLong(nanoClock.getAsLong() - DECREASE_INTERVAL_NANOS);
+        this.lastShedNanos = new AtomicLong(nanoClock.getAsLong() - RECENTLY_NANOS);
     }
 
     /**
@@ -77,6 +89,7 @@ final class InFlightLimiter {
         do {
             current = inFlight.get();
             if (current >= limit.getLimit()) {
+                lastShedNanos.set(nanoClock.getAsLong());
                 return null;
             }
         } while (!inFlight.compareAndSet(current, current + 1));
@@ -94,6 +107,22 @@ final class InFlightLimiter {
             }
         }
         limit.onSample(now - tookNanos, tookNanos, inFlight.get(), false);
+    }
+
+    /**
+     * Whether the service may add load now: no request was shed in the last {@value #RECENTLY_MILLIS} ms, and the
+     * limit is at its ceiling or was last cut longer ago than that. A limit below its ceiling that has stopped moving
+     * is no sign of overload: {@link AIMDLimit} raises a limit only while half of it is used, so after a cut it
+     * settles at about twice the load, below its ceiling for as long as the load stays what it is, answered in time.
+     *
+     * @return whether extra upstream attempts may be made now
+     */
+    boolean calm() {
+        long now = nanoClock.getAsLong();
+        if (now - lastShedNanos.get() < RECENTLY_NANOS) {
+            return false;
+        }
+        return limit.getLimit() >= ceiling || now - lastDecreaseNanos.get() >= RECENTLY_NANOS;
     }
 
     /** @return aggregations running now */

@@ -85,7 +85,8 @@ public final class NumbersContextListener implements ServletContextListener {
                 explain.setAsyncSupported(true);
                 explain.setLoadOnStartup(1);
             }
-            AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer);
+            AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer,
+                    limiter::calm);
             Drain drain = Drain.of(settings, limiter::inFlight);
             context.setAttribute(NumbersService.ATTRIBUTE,
                     new NumbersService(settings, client, limiter, aggregations, observer, drain));

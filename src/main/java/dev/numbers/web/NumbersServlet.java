@@ -84,7 +84,7 @@ public final class NumbersServlet extends HttpServlet {
                     : ExplainAnswer.of(new ConcurrentSkipListSet<>(), settings.budget(), null,
                             ExplainAnswer.millis(System.nanoTime() - arrivalNanos), List.of(),
                             UpstreamUrls.invalid(values));
-            empty.write(response, headOnly, ServerTiming.of(arrivalNanos, 0, 0));
+            empty.write(response, headOnly, ServerTiming.of(arrivalNanos, 0, 0), 0, 0);
             service.observer().requestFinished(RequestResult.EMPTY, since(arrivalNanos));
             return;
         }

@@ -213,6 +213,14 @@ class PrometheusObserverTest {
         for (UpstreamOutcome outcome : UpstreamOutcome.values()) {
             assertEquals(0, scrape.value(FETCHES, "outcome", outcome.label()), outcome.label());
         }
+        for (AttemptKind kind : AttemptKind.values()) {
+            assertEquals(0, scrape.value("numbers_upstream_attempts_total", "kind", kind.label()), kind.label());
+            assertEquals(0, scrape.value("numbers_upstream_wins_total", "kind", kind.label()), kind.label());
+        }
+        for (ExtraAttemptRefusal reason : ExtraAttemptRefusal.values()) {
+            assertEquals(0, scrape.value("numbers_upstream_extra_refused_total", "reason", reason.label()),
+                    reason.label());
+        }
         assertAll(
                 () -> assertTrue(text.contains("# TYPE numbers_requests_total counter"), text),
                 () -> assertTrue(text.contains("# TYPE numbers_upstream_fetches_total counter"), text),

@@ -158,6 +158,16 @@ public final class FakeUpstream implements AutoCloseable {
         }, millis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The first request gets the first behaviour, the second the second, and so on; every request after the last
+     * behaviour's gets the last one.
+     */
+    public static Behavior inTurn(Behavior... behaviors) {
+        AtomicInteger turns = new AtomicInteger();
+        return (request, response, callback, scheduler) -> behaviors[Math.min(turns.getAndIncrement(),
+                behaviors.length - 1)].handle(request, response, callback, scheduler);
+    }
+
     /** Never answers; the exchange ends when the client gives up or the server stops. */
     public static Behavior never() {
         return (request, response, callback, scheduler) -> {

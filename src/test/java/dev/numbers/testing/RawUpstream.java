@@ -218,6 +218,12 @@ public final class RawUpstream implements AutoCloseable {
         };
     }
 
+    /** The first connection runs the first script, the second the second, and so on; later ones the last. */
+    public static Script inTurn(Script... scripts) {
+        AtomicInteger turns = new AtomicInteger();
+        return (socket, out) -> scripts[Math.min(turns.getAndIncrement(), scripts.length - 1)].run(socket, out);
+    }
+
     /** Sends a text verbatim, then closes. */
     public static Script send(String raw) {
         return (socket, out) -> {

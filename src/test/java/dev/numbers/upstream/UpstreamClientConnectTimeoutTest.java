@@ -24,6 +24,12 @@ import org.junit.jupiter.api.Test;
  */
 class UpstreamClientConnectTimeoutTest {
 
+    /**
+     * A hedge, sent at half the budget to an origin the service knows nothing about, would open a second connection
+     * once the upstream accepts, and answer: these tests are about the first connect.
+     */
+    private static final Map<String, String> NO_HEDGE = Map.of(Setting.HEDGING.name(), "false");
+
     private RawUpstream upstream;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
@@ -41,7 +47,7 @@ class UpstreamClientConnectTimeoutTest {
 
     @Test
     void aConnectThatCompletesAfterItsFetchGaveUpJoinsThePoolAndServesTheNextFetch() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of())) { // the default connect timeout, 2 s
+        try (NumbersServer service = NumbersServer.start(NO_HEDGE)) { // the default connect timeout, 2 s
             assertEquals("{\"numbers\":[]}", firstRequestWhileTheSynIsDropped(service),
                     "the fetch waited for its connection past the budget and was left out");
 
@@ -59,7 +65,8 @@ class UpstreamClientConnectTimeoutTest {
 
     @Test
     void aConnectTimeoutWithinTheRetransmissionTimeoutThrowsTheConnectionAway() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Setting.CONNECT_TIMEOUT.name(), "400ms"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.CONNECT_TIMEOUT.name(), "400ms",
+                Setting.HEDGING.name(), "false"))) {
             assertEquals("{\"numbers\":[]}", firstRequestWhileTheSynIsDropped(service));
 
             Thread.sleep(1_500); // past the SYN's retransmission, which a closed socket does not send

@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +44,9 @@ class ExplainEndpointTest {
 
     private static final long SLOW = 3_000;
     private static final String PRIMES = "[2,3,5,7,11,13]";
+    /** One request per upstream: each outcome as a first attempt has it, without a retry or a hedge. */
+    private static final Map<String, String> FIRST_ATTEMPTS_ONLY = Map.of(Setting.RETRIES.name(), "false",
+            Setting.HEDGING.name(), "false");
 
     private FakeUpstream upstream;
 
@@ -65,7 +69,9 @@ class ExplainEndpointTest {
     @Test
     void explainsEveryUpstreamOfAFanOutOnTheBudgetsAxis() throws Exception {
         int closedPort = FakeUpstream.closedPort();
-        try (NumbersServer service = NumbersServer.start(Map.of(Setting.MAX_BODY_BYTES.name(), "1KiB"))) {
+        Map<String, String> settings = new HashMap<>(FIRST_ATTEMPTS_ONLY);
+        settings.put(Setting.MAX_BODY_BYTES.name(), "1KiB");
+        try (NumbersServer service = NumbersServer.start(settings)) {
             List<String> urls = List.of(upstream.url("/primes"), upstream.url("/unavailable"),
                     upstream.url("/malformed"), upstream.url("/big"), "http://127.0.0.1:" + closedPort + "/x",
                     "http://169.254.169.254/latest/meta-data/", upstream.url("/slow"));

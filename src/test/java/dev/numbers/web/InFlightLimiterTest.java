@@ -1,9 +1,11 @@
 package dev.numbers.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.numbers.aggregation.Slot;
 import java.time.Duration;
@@ -18,6 +20,7 @@ class InFlightLimiterTest {
     private static final Duration BUDGET = Duration.ofMillis(500);
     private static final Duration IN_TIME = BUDGET;
     private static final Duration LATE = BUDGET.plusNanos(1);
+    private static final long RECENTLY = TimeUnit.MILLISECONDS.toNanos(InFlightLimiter.RECENTLY_MILLIS);
 
     private final AtomicLong now = new AtomicLong(T0);
 
@@ -96,6 +99,44 @@ class InFlightLimiterTest {
         InFlightLimiter clamped = limiter(16, 8); // the default floor above a small ceiling
         clamped.tryAcquire().answered(LATE);
         assertEquals(8, clamped.limit());
+    }
+
+    @Test
+    void isCalmAtItsCeilingUntilItShedsARequestAndForASecondAfter() {
+        InFlightLimiter limiter = limiter(1, 2);
+        assertTrue(limiter.calm());
+        Slot first = limiter.tryAcquire();
+        limiter.tryAcquire();
+        assertTrue(limiter.calm(), "full, but nothing shed yet");
+        assertNull(limiter.tryAcquire());
+        assertFalse(limiter.calm(), "just shed a request");
+        first.release();
+        now.set(T0 + RECENTLY - 1);
+        assertFalse(limiter.calm(), "shed less than a second ago");
+        now.set(T0 + RECENTLY);
+        assertTrue(limiter.calm());
+    }
+
+    @Test
+    void isNotCalmWhileItsLimitIsBackingOff() {
+        InFlightLimiter limiter = limiter(4, 16);
+        Slot slot = limiter.tryAcquire();
+        slot.answered(LATE);
+        assertEquals(12, limiter.limit());
+        assertFalse(limiter.calm(), "just cut");
+        now.set(T0 + RECENTLY - 1);
+        assertFalse(limiter.calm(), "cut less than a second ago");
+        now.set(T0 + RECENTLY);
+        assertTrue(limiter.calm(), "below its ceiling, but no longer moving down");
+        slot.answered(LATE);
+        assertFalse(limiter.calm(), "cut again");
+    }
+
+    @Test
+    void aFixedLimitIsCalmAfterALateAnswer() {
+        InFlightLimiter fixed = limiter(8, 8);
+        fixed.tryAcquire().answered(LATE);
+        assertTrue(fixed.calm(), "nothing backed off");
     }
 
     @Test

@@ -111,14 +111,21 @@ class NumbersServletLoggingTest {
             String slow = upstream.url("/slow");
             assertEquals("{\"numbers\":[2,3,5]}", service.get(ok, unavailable, slow).body());
 
-            // fan-out, three settled, the late one's failure, the answer (logged just after its last byte left)
-            List<String> trace = awaitLines("dev.numbers.aggregation.Aggregation", Level.INFO, 6);
+            // The fan-out, each attempt (kind, when it was sent, how it ended), each upstream settled once, the
+            // answer; the slow upstream's attempts end after it, when their own timeouts give them up.
+            String attempt = " attempt sent at \\+\\d+ms ended ";
+            List<String> trace = awaitLine("dev.numbers.aggregation.Aggregation", "[1] " + slow + " settled late");
             assertTrue(trace.get(0).matches("\\[1] fan-out to 3 upstreams, cutoff in \\d+ms"), trace.get(0));
             assertTrue(trace.contains("[1] " + ok + " settled ok"), trace.toString());
             assertTrue(trace.contains("[1] " + unavailable + " settled http_error"), trace.toString());
             assertTrue(trace.stream().anyMatch(l -> l.matches("\\[1] partial answer, 1/3 upstreams in \\d+ms")),
                     trace.toString());
-            assertTrue(trace.contains("[1] " + slow + " settled late"), trace.toString());
+            assertTrue(trace.stream().anyMatch(l -> l.matches("\\[1] " + ok + " first" + attempt + "ok after \\d+ms")),
+                    trace.toString());
+            assertTrue(trace.stream().anyMatch(l -> l.matches("\\[1] " + unavailable + " retry" + attempt
+                    + "http_error after \\d+ms")), trace.toString());
+            assertTrue(trace.stream().anyMatch(l -> l.matches("\\[1] " + slow + " hedge" + attempt
+                    + "late after \\d+ms")), trace.toString());
         }
     }
 
@@ -132,6 +139,18 @@ class NumbersServletLoggingTest {
             assertTrue(trace.contains("[1] " + upstream.url("/primes") + " settled ok"), trace.toString());
             assertEquals(List.of(), lines("dev.numbers.aggregation.Aggregation", Level.INFO));
         }
+    }
+
+    /** Waits (bounded) until {@code logger} has logged {@code line} at {@code INFO}; returns its lines then. */
+    private List<String> awaitLine(String logger, String line) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<String> lines = lines(logger, Level.INFO);
+        while (!lines.contains(line) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            lines = lines(logger, Level.INFO);
+        }
+        assertTrue(lines.contains(line), "no line '" + line + "' in " + describe(records));
+        return lines;
     }
 
     /** Waits (bounded) until {@code logger} has logged at least {@code count} lines at exactly {@code level}. */

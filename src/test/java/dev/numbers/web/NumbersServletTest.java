@@ -15,6 +15,7 @@ import dev.numbers.testing.RawUpstream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -179,6 +180,35 @@ class NumbersServletTest {
     }
 
     @Test
+    void saysOnEveryOkAnswerWhetherItIsComplete() throws Exception {
+        upstream.on("/missing", status(404, "{}"));
+        assertEquals("?1;merged=2;upstreams=2", completeness(service.get(upstream.url("/primes"),
+                upstream.url("/fibo"))), "complete");
+        assertEquals("?0;merged=1;upstreams=2", completeness(service.get(upstream.url("/primes"),
+                upstream.url("/missing"))), "partial");
+        assertEquals("?0;merged=0;upstreams=1", completeness(service.get(upstream.url("/missing"))), "empty, partial");
+        assertEquals("?1;merged=0;upstreams=0", completeness(service.get("not-a-url")), "no valid u: complete");
+        HttpResponse<String> head = service.send(HttpRequest.newBuilder(service.numbersUri(
+                List.of(upstream.url("/primes")))).timeout(Duration.ofSeconds(5))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals("?1;merged=1;upstreams=1", completeness(head), "HEAD");
+    }
+
+    @Test
+    void saysNothingAboutCompletenessOnAnError() throws Exception {
+        HttpResponse<String> post = service.send(HttpRequest.newBuilder(service.numbersUri(
+                List.of(upstream.url("/primes")))).timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(405, post.statusCode());
+        assertTrue(post.headers().firstValue("Numbers-Completeness").isEmpty(), post.headers().toString());
+    }
+
+    private static String completeness(HttpResponse<String> response) {
+        assertEquals(200, response.statusCode());
+        return response.headers().firstValue("Numbers-Completeness").orElseThrow();
+    }
+
+    @Test
     void answersAnEmptyListAtOnceWithoutAnyValidUrl() throws Exception {
         assertEquals("{\"numbers\":[]}", service.send(HttpRequest.newBuilder(service.uri("/numbers"))
                 .timeout(Duration.ofSeconds(5)).build()).body());
@@ -252,7 +282,7 @@ class NumbersServletTest {
     @ParameterizedTest
     @ValueSource(strings = {"POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
     void refusesOtherMethodsWith405AndAllow(String method) throws Exception {
-        HttpResponse<String> response = service.send(HttpRequest.newBuilder(service.numbersUri(java.util.List.of(upstream.url("/primes"))))
+        HttpResponse<String> response = service.send(HttpRequest.newBuilder(service.numbersUri(List.of(upstream.url("/primes"))))
                 .timeout(Duration.ofSeconds(5)).method(method, HttpRequest.BodyPublishers.noBody()).build());
         assertEquals(405, response.statusCode());
         assertEquals("GET, HEAD", response.headers().firstValue("Allow").orElseThrow());
@@ -272,7 +302,7 @@ class NumbersServletTest {
     @Test
     void answersHeadLikeGetWithoutABody() throws Exception {
         HttpResponse<String> get = service.get(upstream.url("/primes"));
-        HttpResponse<String> head = service.send(HttpRequest.newBuilder(service.numbersUri(java.util.List.of(upstream.url("/primes"))))
+        HttpResponse<String> head = service.send(HttpRequest.newBuilder(service.numbersUri(List.of(upstream.url("/primes"))))
                 .timeout(Duration.ofSeconds(5)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
         assertEquals(200, head.statusCode());
         assertEquals("", head.body());

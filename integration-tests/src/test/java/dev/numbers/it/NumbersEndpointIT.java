@@ -34,10 +34,16 @@ class NumbersEndpointIT {
         return Http.get(container, "/numbers?" + String.join("&", params));
     }
 
+    /** The Numbers-Completeness header of docs/contract.md, which every 200 carries. */
+    private static String completeness(HttpResponse<String> r) {
+        return r.headers().firstValue("Numbers-Completeness").orElseThrow(() -> new AssertionError(Json.describe(r)));
+    }
+
     @Test
     void mergesTwoUpstreamsSortedAndDeduplicated() throws Exception {
         HttpResponse<String> r = numbersQuery(u("/primes"), u("/fibo"));
         assertEquals(list(1, 2, 3, 5, 7, 8, 11, 13, 21), numbers(r));
+        assertEquals("?1;merged=2;upstreams=2", completeness(r));
     }
 
     @Test
@@ -55,6 +61,7 @@ class NumbersEndpointIT {
     void failingUpstreamsContributeNothing() throws Exception {
         HttpResponse<String> r = numbersQuery(u("/fibo"), u("/unavailable"), u("/malformed"));
         assertEquals(list(1, 2, 3, 5, 8, 13, 21), numbers(r));
+        assertEquals("?0;merged=1;upstreams=3", completeness(r));
     }
 
     @Test
@@ -69,6 +76,7 @@ class NumbersEndpointIT {
         HttpResponse<String> r = Http.get(container, "/numbers");
         assertEquals(List.of(), numbers(r));
         assertEquals("{\"numbers\":[]}", r.body().trim());
+        assertEquals("?1;merged=0;upstreams=0", completeness(r));
     }
 
     @Test
@@ -78,6 +86,7 @@ class NumbersEndpointIT {
         assertEquals(200, r.statusCode(), () -> Json.describe(r));
         Json.assertMediaType("application/json", r);
         assertEquals("", r.body());
+        assertEquals("?1;merged=1;upstreams=1", completeness(r));
     }
 
     @Test
