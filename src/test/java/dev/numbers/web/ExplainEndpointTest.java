@@ -1,6 +1,7 @@
 package dev.numbers.web;
 
 import static dev.numbers.testing.FakeUpstream.delayed;
+import static dev.numbers.testing.FakeUpstream.inTurn;
 import static dev.numbers.testing.FakeUpstream.json;
 import static dev.numbers.testing.FakeUpstream.never;
 import static dev.numbers.testing.FakeUpstream.numbers;
@@ -36,8 +37,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * {@code GET /explain} (docs/contract.md#explain) against a real Jetty with the WAR's listener and real fake
- * upstreams: every outcome an upstream can have, the same limits, address policy and in-flight limit as
- * {@code /numbers}, the skipped values, and the setting that moves or removes it.
+ * upstreams: every outcome an upstream can have, each request of a retried or hedged upstream, the same limits,
+ * address policy and in-flight limit as {@code /numbers}, the skipped values, and the setting that moves or removes
+ * it.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ExplainEndpointTest {
@@ -108,6 +110,50 @@ class ExplainEndpointTest {
             assertEquals("late", attempt.get("outcome").getAsString());
             assertTrue(attempt.get("endMs").isJsonNull(), attempt.toString());
             assertEquals(1, upstream.hits("/primes"), "a duplicated URL is fetched once");
+        }
+    }
+
+    @Test
+    void reportsEachRequestOfARetriedAndOfAHedgedUpstream() throws Exception {
+        // /flaky answers its first request 503 and its retry [4,5]. /stall's first request would answer only after
+        // the answer; its hedge, sent at half the 2 s budget (the origin is new), answers [1,2] at once.
+        upstream.on("/flaky", inTurn(status(503, "{\"numbers\":[99]}"), numbers(4, 5)))
+                .on("/stall", inTurn(delayed(SLOW, numbers(99)), numbers(1, 2)));
+        Map<String, String> settings = new HashMap<>(NumbersServer.FIXED_IN_FLIGHT_LIMIT); // calm: extra attempts
+        settings.put(Setting.BUDGET.name(), "2s");
+        try (NumbersServer service = NumbersServer.start(settings)) {
+            String flaky = upstream.url("/flaky");
+            String stall = upstream.url("/stall");
+            HttpResponse<String> response = explain(service, List.of(flaky, stall));
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals("?1;merged=2;upstreams=2",
+                    response.headers().firstValue("Numbers-Completeness").orElseThrow());
+            JsonObject answer = JsonParser.parseString(response.body()).getAsJsonObject();
+            assertEquals("[1,2,4,5]", answer.get("numbers").toString());
+            double answered = answer.get("answeredMs").getAsDouble();
+            Map<String, JsonObject> upstreams = byUrl(answer);
+
+            JsonObject retried = upstreams.get(flaky);
+            List<JsonObject> tries = attempts(retried, "first", "retry");
+            assertAttempt(tries.get(0), "http_error", 503);
+            assertAttempt(tries.get(1), "ok", 200);
+            assertMergedBy(retried, tries.get(1), 2, answered);
+            assertEquals(tries.get(0).get("startMs"), retried.get("startMs"), retried.toString());
+            assertTrue(tries.get(0).get("endMs").getAsDouble() <= tries.get(1).get("startMs").getAsDouble(),
+                    "retried before the first failed: " + retried);
+
+            JsonObject hedged = upstreams.get(stall);
+            List<JsonObject> sent = attempts(hedged, "first", "hedge");
+            assertEquals("late", sent.get(0).get("outcome").getAsString(), hedged.toString());
+            assertTrue(sent.get(0).get("endMs").isJsonNull(), "the first is still running: " + hedged);
+            assertTrue(!sent.get(0).has("status"), hedged.toString());
+            assertAttempt(sent.get(1), "ok", 200);
+            assertMergedBy(hedged, sent.get(1), 2, answered);
+            assertEquals(sent.get(0).get("startMs"), hedged.get("startMs"), hedged.toString());
+            assertTrue(sent.get(1).get("startMs").getAsDouble() - sent.get(0).get("startMs").getAsDouble() >= 999,
+                    "hedged before half the budget: " + hedged);
+            assertEquals(2, upstream.hits("/flaky"));
+            assertEquals(2, upstream.hits("/stall"));
         }
     }
 
@@ -278,6 +324,36 @@ class ExplainEndpointTest {
         assertEquals(outcome, attempt.get("outcome").getAsString(), what);
         assertEquals(start, attempt.get("startMs").getAsDouble(), what);
         assertEquals(end, attempt.get("endMs").getAsDouble(), what);
+    }
+
+    /** The upstream's attempts, checked to be of these kinds, in this order. */
+    private static List<JsonObject> attempts(JsonObject upstream, String... kinds) {
+        List<JsonObject> attempts = new ArrayList<>();
+        List<String> sent = new ArrayList<>();
+        for (JsonElement element : upstream.getAsJsonArray("attempts")) {
+            attempts.add(element.getAsJsonObject());
+            sent.add(element.getAsJsonObject().get("kind").getAsString());
+        }
+        assertEquals(List.of(kinds), sent, upstream.toString());
+        return attempts;
+    }
+
+    /** An attempt that ended before the answer was written. */
+    private static void assertAttempt(JsonObject attempt, String outcome, int status) {
+        String what = attempt.toString();
+        assertEquals(outcome, attempt.get("outcome").getAsString(), what);
+        assertEquals(status, attempt.get("status").getAsInt(), what);
+        assertTrue(attempt.get("startMs").getAsDouble() <= attempt.get("endMs").getAsDouble(), what);
+    }
+
+    /** The upstream is {@code ok} with the winning attempt's status and end, and what it contributed. */
+    private static void assertMergedBy(JsonObject upstream, JsonObject winner, int contributed, double answeredMs) {
+        String what = upstream.toString();
+        assertEquals("ok", upstream.get("outcome").getAsString(), what);
+        assertEquals(200, upstream.get("status").getAsInt(), what);
+        assertEquals(contributed, upstream.get("contributed").getAsInt(), what);
+        assertEquals(winner.get("endMs").getAsDouble(), upstream.get("endMs").getAsDouble(), what);
+        assertTrue(upstream.get("endMs").getAsDouble() <= answeredMs, what + " answered at " + answeredMs);
     }
 
     private static Map<String, JsonObject> byUrl(JsonObject answer) {
