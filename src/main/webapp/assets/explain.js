@@ -169,13 +169,53 @@
     }
   }
 
+  /** One attempt in words: "retry ok 200 2.2–9.8", "first late 0.7–pending". */
+  function attemptText(attempt) {
+    return attempt.kind + ' ' + attempt.outcome + (attempt.status ? ' ' + attempt.status : '') + ' '
+      + ms(attempt.startMs) + '–' + (attempt.endMs === null ? 'pending' : ms(attempt.endMs));
+  }
+
   function describe(upstream) {
     const status = upstream.status ? ' ' + upstream.status : '';
     const span = upstream.endMs === null
       ? 'sent at ' + ms(upstream.startMs) + ' ms, still pending when the answer was written'
       : 'from ' + ms(upstream.startMs) + ' to ' + ms(upstream.endMs) + ' ms';
+    const attempts = upstream.attempts.length > 1
+      ? ', ' + upstream.attempts.length + ' requests: ' + upstream.attempts.map(attemptText).join(', ') : '';
     return upstream.url + ': ' + upstream.outcome + status + ', ' + span + ', '
-      + upstream.contributed + (upstream.contributed === 1 ? ' number' : ' numbers') + ' merged';
+      + upstream.contributed + (upstream.contributed === 1 ? ' number' : ' numbers') + ' merged' + attempts;
+  }
+
+  /**
+   * An upstream sent more than one request (a retry, a hedge): a thin line per request under its bar, coloured by how
+   * that request ended, and a tick where each request after the first left.
+   */
+  function drawAttempts(track, upstream, budget) {
+    if (upstream.attempts.length < 2) {
+      return;
+    }
+    track.classList.add('several');
+    upstream.attempts.forEach((attempt, i) => {
+      const start = percent(attempt.startMs, budget);
+      const end = percent(attempt.endMs === null ? budget : attempt.endMs, budget);
+      const line = element('span', 'attempt outcome-' + attempt.outcome);
+      line.dataset.kind = attempt.kind;
+      line.dataset.outcome = attempt.outcome;
+      line.title = attemptText(attempt);
+      if (attempt.endMs === null) {
+        line.classList.add('pending');
+      }
+      line.style.left = start + '%';
+      line.style.width = (end - start) + '%';
+      line.style.bottom = (0.1 + 0.3 * (upstream.attempts.length - 1 - i)) + 'rem';
+      track.append(line);
+      if (i > 0) {
+        const tick = element('span', 'attempt-start');
+        tick.style.left = start + '%';
+        tick.title = attempt.kind + ' sent at ' + ms(attempt.startMs) + ' ms';
+        track.append(tick);
+      }
+    });
   }
 
   function drawLane(upstream, budget) {
@@ -199,6 +239,7 @@
     bar.style.left = percent(start, budget) + '%';
     bar.style.width = (percent(end, budget) - percent(start, budget)) + '%';
     track.append(bar);
+    drawAttempts(track, upstream, budget);
     lane.append(label, track);
     return lane;
   }
@@ -237,15 +278,15 @@
       const row = element('tr');
       const url = element('th', 'url', upstream.url);
       url.scope = 'row';
-      const attempts = upstream.attempts.map((a) => a.kind + ' ' + a.outcome + ' ' + ms(a.startMs) + '–'
-        + (a.endMs === null ? 'pending' : ms(a.endMs)));
+      const attempts = element('td', 'attempts');
+      attempts.append(...upstream.attempts.map((a) => element('span', 'attempt-text', attemptText(a))));
       row.append(url,
         element('td', null, upstream.outcome),
         element('td', 'num', upstream.status ? String(upstream.status) : '–'),
         element('td', 'num', ms(upstream.startMs)),
         element('td', 'num', upstream.endMs === null ? 'pending' : ms(upstream.endMs)),
         element('td', 'num', String(upstream.contributed)),
-        element('td', null, attempts.join('; ')));
+        attempts);
       rows.append(row);
     }
   }
