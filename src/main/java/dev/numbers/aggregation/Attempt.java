@@ -7,7 +7,8 @@ import dev.numbers.metrics.UpstreamOutcome;
 /**
  * One request an upstream was sent: what kind of attempt it was, when it was sent and ended, the HTTP status it got,
  * and how it ended. An {@link Upstream} has one or two; {@code /explain} reports them ({@link Upstream#report}),
- * {@code /numbers} keeps them at the cost of this object and a clock read per attempt, and never reads them.
+ * {@code /numbers} keeps them at the cost of this object (its two clock reads serve the origin's latencies too), and
+ * never reads them.
  *
  * <p>Threads: an attempt is made by the thread that sends it ({@link UpstreamFetch#send}); the thread that sees the
  * request end records its end and status ({@link #ended}) and then, once its upstream has decided what the end means,
@@ -15,7 +16,7 @@ import dev.numbers.metrics.UpstreamOutcome;
  * not settle its upstream, {@link #settled} or {@link #merged} for the one whose end does. Only an attempt whose
  * numbers are merged is ended {@code ok}, inside the merge, under the shared side of the aggregation's merge lock, so
  * the answer's writer, which reads under the exclusive side, sees every upstream whose numbers are in its answer as
- * {@code ok}, and no other. An attempt never sent (abandoned first) ends where it starts.
+ * {@code ok}, and no other. An attempt never sent (abandoned first) ends as soon as it starts.
  */
 final class Attempt {
 
