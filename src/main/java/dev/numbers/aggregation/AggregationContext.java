@@ -2,6 +2,7 @@ package dev.numbers.aggregation;
 
 import dev.numbers.config.Settings;
 import dev.numbers.metrics.AggregationObserver;
+import dev.numbers.upstream.NumbersBodyParser;
 import dev.numbers.upstream.UpstreamClient;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +33,8 @@ public final class AggregationContext {
         this.observer = observer;
         this.bodies = BodyMemory.of(settings.maxBufferedBytes());
         this.parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
-        this.extras = ExtraAttempts.of(settings, calm, observer);
+        // A margin above its floor says the machine lags now: no extra load until it is back.
+        this.extras = ExtraAttempts.of(settings, () -> calm.getAsBoolean() && !margin.raised(), observer);
     }
 
     /**
@@ -40,8 +42,8 @@ public final class AggregationContext {
      * @param client   the web application's upstream client
      * @param margin   the safety margin, learnt from every answer
      * @param observer receives every request's and upstream's facts
-     * @param calm     whether the service may add load now (extra attempts are made only then): it has neither shed
-     *                 load nor cut its in-flight limit recently
+     * @param calm     whether the service may add load now: it has neither shed load nor cut its in-flight limit
+     *                 recently; extra attempts are made only then, and while the margin is at its floor
      * @return the context of this web application's aggregations
      */
     public static AggregationContext create(Settings settings, UpstreamClient client, SafetyMargin margin,

@@ -58,6 +58,20 @@ public final class SafetyMargin {
     }
 
     /**
+     * Whether the margin stands above its floor: an answer of the last ten seconds lagged enough to raise it. A busy or
+     * pausing machine makes such lags, so extra upstream attempts wait until the margin is back at its floor.
+     *
+     * @return whether the margin for a request arriving now is above its floor
+     */
+    boolean raised() {
+        return raised(System.nanoTime());
+    }
+
+    boolean raised(long nowNanos) {
+        return currentNanos(nowNanos) > floorNanos;
+    }
+
+    /**
      * Reports an answer's lag.
      *
      * @param lagNanos how long after its cutoff the answer was written; zero or negative when it left in time

@@ -3,6 +3,7 @@ package dev.numbers.aggregation;
 import dev.numbers.metrics.AggregationObserver;
 import dev.numbers.metrics.AttemptKind;
 import dev.numbers.metrics.UpstreamOutcome;
+import dev.numbers.upstream.NumbersBodyParser;
 import dev.numbers.upstream.OriginLatencies;
 import dev.numbers.upstream.TooManyOriginsException;
 import dev.numbers.upstream.UpstreamClient;

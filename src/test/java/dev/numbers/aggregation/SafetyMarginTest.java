@@ -1,7 +1,9 @@
 package dev.numbers.aggregation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -43,6 +45,23 @@ class SafetyMarginTest {
         // a slot reused ten seconds later starts afresh
         margin.record(4 * MS, START + 10_000 * MS);
         assertEquals(10 * MS, margin.currentNanos(START + 10_000 * MS));
+    }
+
+    @Test
+    void isRaisedWhileARecentLagHoldsItAboveItsFloor() {
+        margin.record(5 * MS, START); // 9.5 ms: the floor still rules
+        assertFalse(margin.raised(START));
+        margin.record(6 * MS, START + 100 * MS); // 11 ms
+        assertTrue(margin.raised(START + 100 * MS));
+        assertTrue(margin.raised(START + 9_000 * MS));
+        assertFalse(margin.raised(START + 11_000 * MS));
+    }
+
+    @Test
+    void aFixedMarginIsNeverRaised() {
+        SafetyMargin fixed = SafetyMargin.between(Duration.ofMillis(25), Duration.ofMillis(25));
+        fixed.record(200 * MS, START);
+        assertFalse(fixed.raised(START));
     }
 
     @Test

@@ -64,6 +64,13 @@ public final class NumbersServer implements AutoCloseable {
     public static final Map<String, String> FIXED_IN_FLIGHT_LIMIT = Map.of(Setting.MIN_IN_FLIGHT.name(), "512",
             Setting.MAX_IN_FLIGHT.name(), "512");
 
+    /**
+     * Settings that fix the safety margin, for tests of extra attempts: an adaptive margin raised by one lagging answer
+     * on a loaded machine would stop them.
+     */
+    public static final Map<String, String> FIXED_MARGIN = Map.of(Setting.SAFETY_MARGIN.name(), "30ms",
+            Setting.MAX_SAFETY_MARGIN.name(), "30ms");
+
     public static NumbersServer start() throws Exception {
         return start(Map.of());
     }

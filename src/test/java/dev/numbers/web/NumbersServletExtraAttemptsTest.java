@@ -39,8 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Retries and hedges (docs/design.md#retries-and-hedges) against a real Jetty with the servlet and real fake
- * upstreams. The in-flight limit is fixed unless a test is about it, so that a late answer on a loaded machine does not
- * stop extra attempts. What is timed is only ever ordered by hundreds of milliseconds: a hedge at half a 2 s budget,
+ * upstreams. The in-flight limit and the safety margin are fixed unless a test is about them, so that a late answer
+ * on a loaded machine does not stop extra attempts. What is timed is only ever ordered by hundreds of milliseconds: a hedge at half a 2 s budget,
  * answers well before or after it.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -253,6 +253,23 @@ class NumbersServletExtraAttemptsTest {
     }
 
     @Test
+    void makesNoExtraAttemptWhileTheSafetyMarginIsRaised() throws Exception {
+        upstream.on("/never", never()).on("/flaky", inTurn(status(503, "{}"), numbers(4, 5)));
+        // With a floor of 0 the answer to a never-answering upstream, written after its cutoff, raises the margin for
+        // ten seconds: the machine lagged, and extra attempts would add load to it.
+        serve(Map.of(Setting.SAFETY_MARGIN.name(), "0ms", Setting.MAX_SAFETY_MARGIN.name(), "400ms"));
+        assertEquals(200, service.get(upstream.url("/never")).statusCode());
+        Scrape.await(service, s -> s.value("numbers_safety_margin_seconds") > 0);
+        Scrape before = Scrape.of(service);
+        assertEquals("{\"numbers\":[]}", service.get(upstream.url("/flaky")).body());
+        Scrape after = Scrape.await(service, s -> s.delta(before, FETCHES, "outcome", "http_error") == 1);
+        assertTrue(after.delta(before, REFUSED, "reason", "overload") >= 1, after.text());
+        assertEquals(0, after.delta(before, ATTEMPTS, "kind", "retry"));
+        assertEquals(0, after.delta(before, ATTEMPTS, "kind", "hedge"));
+        assertEquals(1, upstream.hits("/flaky"));
+    }
+
+    @Test
     void turnsRetriesOffWithItsSwitch() throws Exception {
         upstream.on("/flaky", inTurn(status(503, "{}"), numbers(4, 5)));
         serve(Map.of(Setting.RETRIES.name(), "false"));
@@ -262,6 +279,7 @@ class NumbersServletExtraAttemptsTest {
 
     private void serve(Map<String, String> settings) throws Exception {
         Map<String, String> all = new HashMap<>(NumbersServer.FIXED_IN_FLIGHT_LIMIT);
+        all.putAll(NumbersServer.FIXED_MARGIN);
         all.putAll(settings);
         service = NumbersServer.start(all);
     }

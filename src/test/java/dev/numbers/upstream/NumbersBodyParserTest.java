@@ -1,4 +1,4 @@
-package dev.numbers.aggregation;
+package dev.numbers.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.numbers.aggregation;
+package dev.numbers.upstream;
 
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
@@ -22,11 +22,11 @@ import java.util.Arrays;
  * {@code 1.5}, {@code 1e2}, {@code "2"}, {@code null} or {@code 9223372036854775808}, more than the configured number
  * of elements — rejects the whole body, so an upstream is merged whole or not at all.
  */
-final class NumbersBodyParser {
+public final class NumbersBodyParser {
 
     private static final String MEMBER = "numbers";
     /** Bodies up to this size are decoded into one string before parsing; larger ones are decoded as they stream. */
-    static final int DECODE_AT_ONCE_BYTES = 8 * 1024;
+    public static final int DECODE_AT_ONCE_BYTES = 8 * 1024;
 
     private final int maxNumbers;
 
@@ -34,7 +34,8 @@ final class NumbersBodyParser {
         this.maxNumbers = maxNumbers;
     }
 
-    static NumbersBodyParser withLimit(int maxNumbers) {
+    /** A parser that rejects bodies of more than {@code maxNumbers} numbers. */
+    public static NumbersBodyParser withLimit(int maxNumbers) {
         return new NumbersBodyParser(maxNumbers);
     }
 
@@ -45,7 +46,7 @@ final class NumbersBodyParser {
      * @return the numbers, in the upstream's order, possibly with repetitions
      * @throws InvalidBodyException when the body breaks any rule above
      */
-    long[] parse(byte[] body) {
+    public long[] parse(byte[] body) {
         Shape shape = Shape.of(body);
         // A decoding reader allocates an 8 KiB byte buffer whatever the input; for the usual small body one decoded
         // string is far cheaper. Larger bodies stream, so a body is never held twice in memory. Both decoders replace
@@ -166,7 +167,7 @@ final class NumbersBodyParser {
     }
 
     /** A body that breaks the upstream contract; carries no stack trace since it is an expected outcome. */
-    static final class InvalidBodyException extends RuntimeException {
+    public static final class InvalidBodyException extends RuntimeException {
 
         private static final long serialVersionUID = 1L;
 
