@@ -33,8 +33,8 @@ public final class AggregationContext {
         this.observer = observer;
         this.bodies = BodyMemory.of(settings.maxBufferedBytes());
         this.parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
-        // A margin above its floor says the machine lags now: no extra load until it is back.
-        this.extras = ExtraAttempts.of(settings, () -> calm.getAsBoolean() && !margin.raised(), observer);
+        // A lag that would raise the margin above its floor: the core is short, so no extra load for a second.
+        this.extras = ExtraAttempts.of(settings, () -> calm.getAsBoolean() && !margin.laggedLately(), observer);
     }
 
     /**
@@ -43,7 +43,7 @@ public final class AggregationContext {
      * @param margin   the safety margin, learnt from every answer
      * @param observer receives every request's and upstream's facts
      * @param calm     whether the service may add load now: it has neither shed load nor cut its in-flight limit
-     *                 recently; extra attempts are made only then, and while the margin is at its floor
+     *                 recently; extra attempts are made only then, and a second after any lag that raised the margin
      * @return the context of this web application's aggregations
      */
     public static AggregationContext create(Settings settings, UpstreamClient client, SafetyMargin margin,

@@ -52,23 +52,26 @@ public final class SafetyMargin {
         if (floorNanos == ceilingNanos) {
             return floorNanos;
         }
-        long worst = lags.get(nowNanos);
-        long wanted = worst == 0 ? 0 : worst + worst / 2 + HEADROOM_NANOS;
-        return Math.min(ceilingNanos, Math.max(floorNanos, wanted));
+        return Math.min(ceilingNanos, Math.max(floorNanos, wanted(lags.get(nowNanos))));
+    }
+
+    private static long wanted(long worstLag) {
+        return worstLag == 0 ? 0 : worstLag + worstLag / 2 + HEADROOM_NANOS;
     }
 
     /**
-     * Whether the margin stands above its floor: an answer of the last ten seconds lagged enough to raise it. A busy or
-     * pausing machine makes such lags, so extra upstream attempts wait until the margin is back at its floor.
+     * Whether an answer lagged lately, in this second or the one before, by enough to raise the margin above its
+     * floor. A busy or pausing machine makes such lags; extra upstream attempts wait until a second has passed
+     * without one.
      *
-     * @return whether the margin for a request arriving now is above its floor
+     * @return whether a recent lag would put the margin above its floor
      */
-    boolean raised() {
-        return raised(System.nanoTime());
+    boolean laggedLately() {
+        return laggedLately(System.nanoTime());
     }
 
-    boolean raised(long nowNanos) {
-        return currentNanos(nowNanos) > floorNanos;
+    boolean laggedLately(long nowNanos) {
+        return floorNanos != ceilingNanos && wanted(lags.get(nowNanos, 2)) > floorNanos;
     }
 
     /**

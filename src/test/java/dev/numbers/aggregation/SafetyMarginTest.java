@@ -48,20 +48,22 @@ class SafetyMarginTest {
     }
 
     @Test
-    void isRaisedWhileARecentLagHoldsItAboveItsFloor() {
+    void hasLaggedLatelyForASecondAfterALagThatRaisesIt() {
         margin.record(5 * MS, START); // 9.5 ms: the floor still rules
-        assertFalse(margin.raised(START));
+        assertFalse(margin.laggedLately(START));
         margin.record(6 * MS, START + 100 * MS); // 11 ms
-        assertTrue(margin.raised(START + 100 * MS));
-        assertTrue(margin.raised(START + 9_000 * MS));
-        assertFalse(margin.raised(START + 11_000 * MS));
+        assertTrue(margin.laggedLately(START + 100 * MS));
+        assertTrue(margin.laggedLately(START + 1_900 * MS));
+        assertFalse(margin.laggedLately(START + 2_000 * MS));
+        // the margin itself stays raised for ten seconds
+        assertEquals(11 * MS, margin.currentNanos(START + 2_000 * MS));
     }
 
     @Test
-    void aFixedMarginIsNeverRaised() {
+    void aFixedMarginNeverLags() {
         SafetyMargin fixed = SafetyMargin.between(Duration.ofMillis(25), Duration.ofMillis(25));
         fixed.record(200 * MS, START);
-        assertFalse(fixed.raised(START));
+        assertFalse(fixed.laggedLately(START));
     }
 
     @Test

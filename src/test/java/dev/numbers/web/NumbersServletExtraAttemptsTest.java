@@ -253,10 +253,10 @@ class NumbersServletExtraAttemptsTest {
     }
 
     @Test
-    void makesNoExtraAttemptWhileTheSafetyMarginIsRaised() throws Exception {
+    void makesNoExtraAttemptRightAfterAnAnswerLagged() throws Exception {
         upstream.on("/never", never()).on("/flaky", inTurn(status(503, "{}"), numbers(4, 5)));
-        // With a floor of 0 the answer to a never-answering upstream, written after its cutoff, raises the margin for
-        // ten seconds: the machine lagged, and extra attempts would add load to it.
+        // With a floor of 0 the answer to a never-answering upstream is written after its cutoff: a lag that raises
+        // the margin, and keeps extra attempts from adding load for a second.
         serve(Map.of(Setting.SAFETY_MARGIN.name(), "0ms", Setting.MAX_SAFETY_MARGIN.name(), "400ms"));
         assertEquals(200, service.get(upstream.url("/never")).statusCode());
         Scrape.await(service, s -> s.value("numbers_safety_margin_seconds") > 0);
