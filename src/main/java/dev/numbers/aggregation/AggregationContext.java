@@ -33,8 +33,7 @@ public final class AggregationContext {
         this.observer = observer;
         this.bodies = BodyMemory.of(settings.maxBufferedBytes());
         this.parser = NumbersBodyParser.withLimit(settings.maxNumbersPerUpstream());
-        // A lag that would raise the margin above its floor: the core is short, so no extra load for a second.
-        this.extras = ExtraAttempts.of(settings, () -> calm.getAsBoolean() && !margin.laggedLately(), observer);
+        this.extras = ExtraAttempts.of(settings, calm, observer);
     }
 
     /**
@@ -42,8 +41,8 @@ public final class AggregationContext {
      * @param client   the web application's upstream client
      * @param margin   the safety margin, learnt from every answer
      * @param observer receives every request's and upstream's facts
-     * @param calm     whether the service may add load now: it has neither shed load nor cut its in-flight limit
-     *                 recently; extra attempts are made only then, and a second after any lag that raised the margin
+     * @param calm     whether the service may add load now (extra attempts are made only then): it has neither shed
+     *                 load nor cut its in-flight limit recently, and has CPU to spare
      * @return the context of this web application's aggregations
      */
     public static AggregationContext create(Settings settings, UpstreamClient client, SafetyMargin margin,

@@ -21,8 +21,7 @@ import java.util.function.BooleanSupplier;
  *   <li><b>Minimum</b>: no attempt is begun with less time left before the cutoff than the origin's fastest tenth of
  *       attempts took, nor than a fiftieth of the budget: it would answer in time less than one time in ten.</li>
  *   <li><b>Load</b>: none while the service is not calm: it shed load, or cut its in-flight limit, in the last
- *       second ({@code InFlightLimiter#calm}), or an answer lagged enough to raise the margin above its floor in
- *       this second or the one before ({@link SafetyMargin#laggedLately}).</li>
+ *       second ({@code InFlightLimiter#calm}), or the process has no CPU to spare ({@code CpuHeadroom}).</li>
  *   <li><b>Budget</b>: every first attempt deposits in a service-wide and a per-origin {@link AttemptBudget}; an extra
  *       attempt needs a whole token in both.</li>
  * </ul>
@@ -61,7 +60,7 @@ final class ExtraAttempts {
 
     /**
      * @param settings the effective settings: the switches, the share, the budget the delays scale with
-     * @param calm     whether the service may add load now: no load shed, no in-flight limit cut, no lag
+     * @param calm     whether the service may add load now: no load shed, no in-flight limit cut, CPU to spare
      * @param observer counts refusals
      * @return the rules
      */

@@ -42,20 +42,11 @@ final class RecentMaximum {
      * @return the largest value recorded in the current window and the {@code windows - 1} before it; 0 if none
      */
     long get(long nowNanos) {
-        return get(nowNanos, windows);
-    }
-
-    /**
-     * @param nowNanos {@link System#nanoTime()} now
-     * @param last     how many windows to look at, the current one included; at most {@code windows}
-     * @return the largest value recorded in the current window and the {@code last - 1} before it; 0 if none
-     */
-    long get(long nowNanos, int last) {
         long epoch = Math.floorDiv(nowNanos, windowNanos);
         long largest = 0;
         for (int i = 0; i < windows; i++) {
             long age = epoch - epochs.get(i);
-            if (age >= 0 && age < last) {
+            if (age >= 0 && age < windows) {
                 largest = Math.max(largest, maxima.get(i));
             }
         }

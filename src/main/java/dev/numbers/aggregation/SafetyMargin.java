@@ -52,26 +52,9 @@ public final class SafetyMargin {
         if (floorNanos == ceilingNanos) {
             return floorNanos;
         }
-        return Math.min(ceilingNanos, Math.max(floorNanos, wanted(lags.get(nowNanos))));
-    }
-
-    private static long wanted(long worstLag) {
-        return worstLag == 0 ? 0 : worstLag + worstLag / 2 + HEADROOM_NANOS;
-    }
-
-    /**
-     * Whether an answer lagged lately, in this second or the one before, by enough to raise the margin above its
-     * floor. A busy or pausing machine makes such lags; extra upstream attempts wait until a second has passed
-     * without one.
-     *
-     * @return whether a recent lag would put the margin above its floor
-     */
-    boolean laggedLately() {
-        return laggedLately(System.nanoTime());
-    }
-
-    boolean laggedLately(long nowNanos) {
-        return floorNanos != ceilingNanos && wanted(lags.get(nowNanos, 2)) > floorNanos;
+        long worst = lags.get(nowNanos);
+        long wanted = worst == 0 ? 0 : worst + worst / 2 + HEADROOM_NANOS;
+        return Math.min(ceilingNanos, Math.max(floorNanos, wanted));
     }
 
     /**

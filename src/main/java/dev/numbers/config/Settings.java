@@ -36,6 +36,7 @@ public record Settings(
         boolean retries,
         boolean hedging,
         int extraAttemptPercent,
+        int extraAttemptCpuPercent,
         boolean debug,
         String metricsPath,
         String healthPath,
@@ -67,6 +68,7 @@ public record Settings(
         requireRange(Setting.MAX_ORIGINS, maxOrigins, 1, 1_000_000);
         requireRange(Setting.MAX_REDIRECTS, maxRedirects, 0, 20);
         requireRange(Setting.EXTRA_ATTEMPT_PERCENT, extraAttemptPercent, 0, 100);
+        requireRange(Setting.EXTRA_ATTEMPT_CPU_PERCENT, extraAttemptCpuPercent, 1, 100);
         if (maxBufferedBytes < maxBodyBytes) {
             throw new InvalidSettingException(Setting.MAX_BUFFERED_BYTES.name(), Long.toString(maxBufferedBytes),
                     "at least " + Setting.MAX_BODY_BYTES.name() + " (" + maxBodyBytes + ")");
@@ -125,6 +127,7 @@ public record Settings(
                 Setting.RETRIES.read(source),
                 Setting.HEDGING.read(source),
                 Setting.EXTRA_ATTEMPT_PERCENT.read(source),
+                Setting.EXTRA_ATTEMPT_CPU_PERCENT.read(source),
                 Setting.DEBUG.read(source),
                 Setting.METRICS_PATH.read(source),
                 Setting.HEALTH_PATH.read(source),

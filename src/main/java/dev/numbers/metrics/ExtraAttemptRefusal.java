@@ -6,7 +6,7 @@ import java.util.Locale;
 public enum ExtraAttemptRefusal {
     /** Less time is left before the cutoff than an attempt to that origin needs. */
     DEADLINE,
-    /** The service shed a request, cut its in-flight limit, or answered with a lag, in the last second or so. */
+    /** The service shed a request, or cut its in-flight limit, in the last second. */
     OVERLOAD,
     /** Extra attempts have used their share of first attempts, service-wide or for that origin. */
     BUDGET;

@@ -85,8 +85,9 @@ public final class NumbersContextListener implements ServletContextListener {
                 explain.setAsyncSupported(true);
                 explain.setLoadOnStartup(1);
             }
+            CpuHeadroom cpu = CpuHeadroom.ofThisProcess(settings.extraAttemptCpuPercent());
             AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer,
-                    limiter::calm);
+                    () -> limiter.calm() && cpu.spare());
             Drain drain = Drain.of(settings, limiter::inFlight);
             context.setAttribute(NumbersService.ATTRIBUTE,
                     new NumbersService(settings, client, limiter, aggregations, observer, drain));

@@ -1,9 +1,7 @@
 package dev.numbers.aggregation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -45,25 +43,6 @@ class SafetyMarginTest {
         // a slot reused ten seconds later starts afresh
         margin.record(4 * MS, START + 10_000 * MS);
         assertEquals(10 * MS, margin.currentNanos(START + 10_000 * MS));
-    }
-
-    @Test
-    void hasLaggedLatelyForASecondAfterALagThatRaisesIt() {
-        margin.record(5 * MS, START); // 9.5 ms: the floor still rules
-        assertFalse(margin.laggedLately(START));
-        margin.record(6 * MS, START + 100 * MS); // 11 ms
-        assertTrue(margin.laggedLately(START + 100 * MS));
-        assertTrue(margin.laggedLately(START + 1_900 * MS));
-        assertFalse(margin.laggedLately(START + 2_000 * MS));
-        // the margin itself stays raised for ten seconds
-        assertEquals(11 * MS, margin.currentNanos(START + 2_000 * MS));
-    }
-
-    @Test
-    void aFixedMarginNeverLags() {
-        SafetyMargin fixed = SafetyMargin.between(Duration.ofMillis(25), Duration.ofMillis(25));
-        fixed.record(200 * MS, START);
-        assertFalse(fixed.laggedLately(START));
     }
 
     @Test

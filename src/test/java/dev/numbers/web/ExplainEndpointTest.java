@@ -120,7 +120,7 @@ class ExplainEndpointTest {
         upstream.on("/flaky", inTurn(status(503, "{\"numbers\":[99]}"), numbers(4, 5)))
                 .on("/stall", inTurn(delayed(SLOW, numbers(99)), numbers(1, 2)));
         Map<String, String> settings = new HashMap<>(NumbersServer.FIXED_IN_FLIGHT_LIMIT); // calm: extra attempts
-        settings.putAll(NumbersServer.FIXED_MARGIN);
+        settings.putAll(NumbersServer.EXTRAS_WHATEVER_THE_CPU);
         settings.put(Setting.BUDGET.name(), "2s");
         try (NumbersServer service = NumbersServer.start(settings)) {
             String flaky = upstream.url("/flaky");

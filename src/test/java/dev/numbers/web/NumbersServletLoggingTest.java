@@ -104,7 +104,8 @@ class NumbersServletLoggingTest {
 
     @Test
     void tracesOneRequestsFanOutAtInfoWhenDebugIsOn() throws Exception {
-        try (NumbersServer service = NumbersServer.start(Map.of(Setting.DEBUG.name(), "true"))) {
+        try (NumbersServer service = NumbersServer.start(Map.of(Setting.DEBUG.name(), "true",
+                Setting.EXTRA_ATTEMPT_CPU_PERCENT.name(), "100"))) {
             records.clear();
             String ok = upstream.url("/primes");
             String unavailable = upstream.url("/unavailable");
