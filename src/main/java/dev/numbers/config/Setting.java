@@ -75,7 +75,7 @@ public final class Setting<T> {
             "100", "retries and hedges together, at most this many per hundred first requests, service-wide and per "
                     + "origin; at most one per URL anyway", Settings::extraAttemptPercent);
     public static final Setting<Integer> EXTRA_ATTEMPT_CPU_PERCENT = of("numbers.extraAttemptCpuPercent",
-            Format.NUMBER, "60", "no retries or hedges while the process uses more than this share of its processors; "
+            Format.NUMBER, "50", "no retries or hedges while the process uses more than this share of its processors; "
                     + "100 lifts the rule", Settings::extraAttemptCpuPercent);
     public static final Setting<Boolean> DEBUG = of("numbers.debug", Format.SWITCH, "false",
             "log every request's fan-out at `INFO`", Settings::debug);

@@ -20,8 +20,11 @@ import java.util.function.LongSupplier;
  */
 final class CpuHeadroom {
 
-    /** How often the CPU time is read: a few samples per second follow a load that lasts. */
-    static final long SAMPLE_MILLIS = 250;
+    /**
+     * How often the CPU time is read: once a second follows a load that lasts, and smooths out the burst of one
+     * collection.
+     */
+    static final long SAMPLE_MILLIS = 1_000;
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS);
 
     private record Sample(long atNanos, long cpuNanos, boolean busy) {

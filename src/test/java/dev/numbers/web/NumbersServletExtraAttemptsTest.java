@@ -258,9 +258,10 @@ class NumbersServletExtraAttemptsTest {
     void makesNoExtraAttemptWhileTheProcessHasNoCpuToSpare() throws Exception {
         upstream.on("/flaky", inTurn(status(503, "{}"), numbers(4, 5)));
         serve(Map.of(Setting.EXTRA_ATTEMPT_CPU_PERCENT.name(), "1"));
-        // Half a second of this thread's CPU since the service started: well over 1 % of up to 50 processors.
+        // 1.2 s of this thread's CPU since the service started, so longer than a sample and, whatever else ran, over
+        // 1 % of up to 50 processors.
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long spinUntil = threads.getCurrentThreadCpuTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        long spinUntil = threads.getCurrentThreadCpuTime() + TimeUnit.MILLISECONDS.toNanos(1_200);
         while (threads.getCurrentThreadCpuTime() < spinUntil) {
             Thread.onSpinWait();
         }
