@@ -80,10 +80,11 @@ final class ExtraAttempts {
     /**
      * @param origin      the first attempt's origin, {@code null} when unknown
      * @param windowNanos from the first attempt's send until the cutoff
-     * @return nanoseconds after the first attempt's send at which to hedge it; {@code -1}: no hedge
+     * @return nanoseconds after the first attempt's send at which to hedge it; {@code -1}: no hedge, also while the
+     *         service is not calm, so that under load no upstream pays for a timer and a look at its origin's latencies
      */
     long hedgeDelayNanos(OriginState origin, long windowNanos) {
-        if (!hedging) {
+        if (!hedging || !calm.getAsBoolean()) {
             return -1;
         }
         OriginLatencies.Snapshot latencies = origin == null ? null : origin.latencies().snapshot();

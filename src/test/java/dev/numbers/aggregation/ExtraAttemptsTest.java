@@ -2,6 +2,7 @@ package dev.numbers.aggregation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.numbers.config.Setting;
 import dev.numbers.config.SettingSource;
@@ -94,6 +95,15 @@ class ExtraAttemptsTest {
         }
         assertEquals(ExtraAttemptRefusal.DEADLINE, extras.refusal(origin, 99 * MS));
         assertNull(extras.refusal(origin, 100 * MS));
+    }
+
+    @Test
+    void armsNoHedgeWhileTheServiceIsNotCalm() {
+        ExtraAttempts extras = extras(Map.of());
+        calm.set(false);
+        assertEquals(-1, extras.hedgeDelayNanos(fundedOrigin(extras), WINDOW));
+        calm.set(true);
+        assertTrue(extras.hedgeDelayNanos(fundedOrigin(extras), WINDOW) > 0);
     }
 
     @Test
