@@ -6,7 +6,10 @@ import java.util.Locale;
 public enum ExtraAttemptRefusal {
     /** Less time is left before the cutoff than an attempt to that origin needs. */
     DEADLINE,
-    /** The service shed a request, or cut its in-flight limit, in the last second. */
+    /**
+     * The service shed a request, or cut its in-flight limit, in the last second, or the process has no CPU to spare
+     * ({@code numbers.extraAttemptCpuPercent}).
+     */
     OVERLOAD,
     /** Extra attempts have used their share of first attempts, service-wide or for that origin. */
     BUDGET;

@@ -93,8 +93,9 @@ public final class PrometheusObserver implements AggregationObserver, AutoClosea
         extrasRefused = byLabel(Counter.builder()
                 .name("numbers_upstream_extra_refused_total")
                 .help("Extra attempts (retries, hedges) wanted but not sent, by reason: deadline (too little time "
-                        + "left), overload (load shed, or the in-flight limit cut, in the last second), budget (their "
-                        + "share of first attempts used)")
+                        + "left), overload (load shed, or the in-flight limit cut, in the last second, or the "
+                        + "process's CPU above numbers.extraAttemptCpuPercent), budget (their share of first attempts "
+                        + "used)")
                 .labelNames("reason"), ExtraAttemptRefusal.values(), ExtraAttemptRefusal::label);
 
         requestDuration = Histogram.builder()
