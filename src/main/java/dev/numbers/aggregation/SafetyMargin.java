@@ -12,10 +12,12 @@ import java.util.concurrent.TimeUnit;
  * cutoff its last byte was handed to the container (the timer waking late, the hand-over to a pool thread, rendering
  * and writing, pauses). What it cannot time is the request's way in — from the kernel through the container's
  * selector and thread pool to the servlet — and the kernel's part of the way out; no portable API dates them. So the
- * margin is 1.5 times the largest lag seen in the last ten seconds plus 2 ms, but never less than the floor, which
- * covers the unseen path, and never more than the ceiling. See docs/design.md#deadline-and-safety-margin.
+ * margin is 1.5 times the largest lag seen in the last thirty seconds plus 2 ms, but never less than the floor, which
+ * covers the unseen path, and never more than the ceiling. Thirty seconds, because the largest lags come back at that
+ * scale (a collection after a burst of new connections, a stall of the host) and must not be learnt afresh each time.
+ * See docs/design.md#deadline-and-safety-margin.
  *
- * <p>Lags are kept as maxima of one-second windows in a ring of ten ({@link RecentMaximum}): no lock on the request
+ * <p>Lags are kept as maxima of five-second windows in a ring of six ({@link RecentMaximum}): no lock on the request
  * path, and two reports racing over a window's reset can lose one lag, which only delays the reaction by one answer.
  */
 public final class SafetyMargin {
@@ -24,7 +26,7 @@ public final class SafetyMargin {
 
     private final long floorNanos;
     private final long ceilingNanos;
-    private final RecentMaximum lags = RecentMaximum.over(10, Duration.ofSeconds(1));
+    private final RecentMaximum lags = RecentMaximum.over(6, Duration.ofSeconds(5));
 
     private SafetyMargin(Duration floor, Duration ceiling) {
         this.floorNanos = floor.toNanos();

@@ -36,13 +36,13 @@ class SafetyMarginTest {
     }
 
     @Test
-    void decaysBackToItsFloorTenSecondsAfterTheLastLag() {
+    void remembersALagForThirtySecondsThenDecaysToItsFloor() {
         margin.record(40 * MS, START);
-        assertEquals(62 * MS, margin.currentNanos(START + 9_000 * MS));
-        assertEquals(10 * MS, margin.currentNanos(START + 11_000 * MS));
-        // a slot reused ten seconds later starts afresh
-        margin.record(4 * MS, START + 10_000 * MS);
-        assertEquals(10 * MS, margin.currentNanos(START + 10_000 * MS));
+        assertEquals(62 * MS, margin.currentNanos(START + 29_000 * MS));
+        assertEquals(10 * MS, margin.currentNanos(START + 31_000 * MS));
+        // a slot reused thirty seconds later starts afresh
+        margin.record(4 * MS, START + 30_000 * MS);
+        assertEquals(10 * MS, margin.currentNanos(START + 30_000 * MS));
     }
 
     @Test
