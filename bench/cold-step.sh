@@ -13,7 +13,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 : "${BENCH_BIN:?set BENCH_BIN to the shared harness tools (see ../shared/bench/README.md)}"
 rate="$1"; shift
 [ $# -gt 0 ] || set -- "$here/sut.sh" '{PORT}'
-export SUT_OPTS="${SUT_OPTS:--XX:+UseParallelGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:TieredStopAtLevel=1}"
+# shellcheck source=bench/jvm-options.sh
+. "$here/jvm-options.sh"
+export SUT_OPTS="${SUT_OPTS:-$BENCH_JVM_OPTS}"
 export JETTY_HOME="${JETTY_HOME:-$here/target/jetty-home-12.1.8}"
 cmd=(); for a in "$@"; do cmd+=("${a//\{PORT\}/28000}"); done
 lg=("$BENCH_BIN/loadgen" -target http://127.0.0.1:28000 -upstream http://127.0.0.1:28090 -mode set -urls 2

@@ -22,8 +22,8 @@
 #   restart   instance n2 started again at --event-at; the time until HAProxy marks it UP (after the phase if need be)
 # n1 stays stopped after its phase, so kill and restart run on n3 (and n2 once back), as in a rolling incident.
 #
-# Environment: INSTANCE_JVM_OPTS, every instance's JVM options [-XX:+UseParallelGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch
-# -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError]; NUMBERS_DRAIN_PERIOD, passed to the instances as the setting
+# Environment: INSTANCE_JVM_OPTS, every instance's JVM options [those of bench/jvm-options.sh and
+# -XX:+ExitOnOutOfMemoryError]; NUMBERS_DRAIN_PERIOD, passed to the instances as the setting
 # numbers.drainPeriod [2s: longer than HAProxy's 0.25-1.25 s to mark an instance DOWN; --drain-period '' passes
 # none]; JETTY_HOME [target/it-containers/jetty-home-12.1.8]; BENCH_BIN, the shared harness's tools [/tmp/bench/bin].
 # Needs haproxy (2.6+), python3, curl. Nothing is pinned: all processes share the machine's cores. Loopback only;

@@ -7,8 +7,10 @@
 
 JETTY_HOME="${JETTY_HOME:-$repo/target/it-containers/jetty-home-12.1.8}"
 BENCH_BIN="${BENCH_BIN:-/tmp/bench/bin}" # the shared harness's upstream and loadgen
-# Every instance's JVM options, in one variable: those of the sittings (docs/performance.md), and exit on OOM.
-INSTANCE_JVM_OPTS="${INSTANCE_JVM_OPTS:--XX:+UseParallelGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError}"
+# Every instance's JVM options, in one variable: those of the sittings (bench/jvm-options.sh), and exit on OOM.
+# shellcheck source=bench/jvm-options.sh
+. "$repo/bench/jvm-options.sh"
+INSTANCE_JVM_OPTS="${INSTANCE_JVM_OPTS:-$BENCH_JVM_OPTS -XX:+ExitOnOutOfMemoryError}"
 export NUMBERS_ALLOWED_NETWORKS=127.0.0.0/8 # the fake upstream is on loopback
 war="$repo/target/numbers.war"
 

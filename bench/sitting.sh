@@ -28,7 +28,9 @@ done
 : "${BENCH_BIN:?set BENCH_BIN to the shared harness tools (see ../shared/bench/README.md)}"
 export BENCH_BIN BENCH_RESULTS="${BENCH_RESULTS:-$out/harness}"
 export JETTY_HOME="${JETTY_HOME:-$here/target/jetty-home-12.1.8}"
-opts="${SUT_OPTS:--XX:+UseParallelGC -Xms256m -Xmx256m -XX:+AlwaysPreTouch -XX:TieredStopAtLevel=1}"
+# shellcheck source=bench/jvm-options.sh
+. "$here/jvm-options.sh"
+opts="${SUT_OPTS:-$BENCH_JVM_OPTS}"
 mkdir -p "$out" "$BENCH_RESULTS"
 
 freeze() { # source-tree destination: jetty-base, the WAR and sut.sh as they are now
