@@ -278,7 +278,7 @@ class Probe:
         time.sleep(0.7)  # every upstream has answered (600 ms at most) and noted when
         for rec in self.results:
             self.finish_upstreams(rec)
-            rec.pop("_sent", None)
+            rec["sent_unix_ns"] = rec.pop("_sent", None)  # the kernel's stamp, to set against server logs
         return self.results
 
 

@@ -12,7 +12,7 @@ import java.time.Instant;
  *   <li>{@code arrival;desc=} the moment the budget counts from, in microseconds since the Unix epoch, so that a
  *       client can set its own clock against the service's.</li>
  * </ul>
- * Arrival is the servlet's entry, or earlier for a request that may have waited in the kernel during a pause
+ * Arrival is the servlet's entry, or earlier for a request that may have waited in the kernel during a pause or stall
  * ({@code ArrivalClock}).
  */
 public final class ServerTiming {

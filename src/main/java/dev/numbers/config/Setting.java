@@ -28,7 +28,7 @@ public final class Setting<T> {
             "ceiling of the safety margin; equal to `numbers.safetyMargin` for a fixed margin",
             Settings::maxSafetyMargin);
     public static final Setting<Boolean> PAUSE_AWARE_ARRIVAL = of("numbers.pauseAwareArrival", Format.SWITCH, "true",
-            "a request that enters just after a GC pause counts its budget from the pause",
+            "a request that enters just after a GC pause or a stall of the process counts its budget from it",
             Settings::pauseAwareArrival);
     public static final Setting<Integer> MAX_URLS = of("numbers.maxUrls", Format.NUMBER, "64",
             "distinct valid URLs per request; more is a `400`", Settings::maxUrls);

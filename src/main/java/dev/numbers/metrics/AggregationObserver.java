@@ -51,7 +51,7 @@ public interface AggregationObserver {
     }
 
     /**
-     * A request entered just after a stop-the-world GC pause, and its budget counts from before its entry
+     * A request entered just after a GC pause or a stall of the process, and its budget counts from before its entry
      * ({@code ArrivalClock}).
      *
      * @param by how much earlier than its entry it is taken to have arrived

@@ -121,8 +121,8 @@ public final class PrometheusObserver implements AggregationObserver, AutoClosea
                 .register(registry);
         backdated = Counter.builder()
                 .name("numbers_arrivals_backdated_total")
-                .help("Aggregations that entered just after a stop-the-world GC pause and count their budget from "
-                        + "when they may have arrived, during it")
+                .help("Aggregations that entered just after a GC pause or a stall of the process and count their "
+                        + "budget from when they may have arrived, during it")
                 .withoutExemplars()
                 .register(registry);
         backdatedSeconds = Counter.builder()

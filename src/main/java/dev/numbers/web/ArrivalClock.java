@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * When did a request arrive? The moment the servlet sees it, unless the JVM has just been stopped for a garbage
- * collection: a request that reached the server during a stop-the-world pause waited in the kernel, so one that enters
- * within twice a pause's length after its end is dated back into it, by less the later it enters. See
- * docs/design.md#arrival-after-a-pause.
+ * When did a request arrive? The moment the servlet sees it, unless the process has just been stopped: a request that
+ * reached the server during a stop-the-world collection, or while the host did not run this machine, waited in the
+ * kernel, so one that enters within twice a pause's length after its end is dated back into it, by less the later it
+ * enters. Pauses are the collectors' own, and the stalls a {@link StallWatch} notices; the earlier of the two arrivals
+ * wins. See docs/design.md#arrival-after-a-pause.
  *
  * <p>Pauses come from the platform's {@code com.sun.management.GarbageCollectorMXBean}s that time pauses; beans named
  * for concurrent cycles ({@code "ZGC Cycles"}, {@code "Shenandoah Cycles"}, …) are left out. The request path reads
@@ -22,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * not publish. It is learnt as the smallest "uptime minus pause end" seen when a pause is noticed, which errs only
  * towards a pause that ended later: that can only shorten budgets.
  */
-final class ArrivalClock {
+final class ArrivalClock implements AutoCloseable {
 
     /** The collectors' side of the clock: the platform's beans, or a script in tests. */
     interface PauseSource {
@@ -46,10 +47,13 @@ final class ArrivalClock {
     record Pause(long startMillis, long endMillis) {
     }
 
-    private static final ArrivalClock ENTRY = new ArrivalClock(null);
+    private static final ArrivalClock ENTRY = new ArrivalClock(null, null);
+    /** A wake this much later than due is a stall: less is a busy core's ordinary wait, which the margin's floor holds. */
+    static final long STALL_THRESHOLD_MILLIS = 10;
     private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final PauseSource source;
+    private final StallWatch stalls;
     /** Sum of the counts last looked at under the lock; a request that reads another sum takes the lock to look. */
     private volatile long known;
     /** Per collector, the count last looked at. Guarded by this. */
@@ -59,8 +63,9 @@ final class ArrivalClock {
     /** Smallest uptime minus pause end seen when noticing a pause; see the class comment. Guarded by this. */
     private long offsetMillis = Long.MAX_VALUE;
 
-    private ArrivalClock(PauseSource source) {
+    private ArrivalClock(PauseSource source, StallWatch stalls) {
         this.source = source;
+        this.stalls = stalls;
         this.counts = new long[source == null ? 0 : source.collectors()];
         long sum = 0;
         for (int i = 0; i < counts.length; i++) {
@@ -76,28 +81,38 @@ final class ArrivalClock {
     }
 
     /**
-     * @return a clock that allows for this JVM's stop-the-world pauses, or {@link #entryTime()} when the platform has
-     *         no {@code com.sun.management} beans for its collectors
+     * @return a clock that allows for this JVM's stop-the-world pauses and the stalls of a {@link StallWatch} it
+     *         starts, which {@link #close()} stops; without {@code com.sun.management} beans for the collectors, for
+     *         the stalls alone
      */
     static ArrivalClock pauseAware() {
+        return over(collectorPauses(), StallWatch.start(STALL_THRESHOLD_MILLIS));
+    }
+
+    /** @return the platform's collectors that time pauses, or null when it has no beans for them */
+    private static PauseSource collectorPauses() {
         List<com.sun.management.GarbageCollectorMXBean> beans;
         try {
             beans = ManagementFactory.getPlatformMXBeans(com.sun.management.GarbageCollectorMXBean.class).stream()
                     .filter(bean -> !bean.getName().contains("Cycles"))
                     .toList();
         } catch (RuntimeException | LinkageError e) {
-            return ENTRY;
+            return null;
         }
         if (beans.isEmpty()) {
-            return ENTRY;
+            return null;
         }
         beans.forEach(com.sun.management.GarbageCollectorMXBean::getLastGcInfo); // loads its classes now, not mid-request
-        return over(new PlatformPauses(beans, ManagementFactory.getRuntimeMXBean()));
+        return new PlatformPauses(beans, ManagementFactory.getRuntimeMXBean());
     }
 
-    /** @return a clock over the given pauses (tests script them) */
-    static ArrivalClock over(PauseSource source) {
-        return new ArrivalClock(source);
+    /**
+     * @param source the collectors' pauses, or null for none
+     * @param stalls the stalls noticed, or null for none; closed with this clock
+     * @return a clock over them (tests script both)
+     */
+    static ArrivalClock over(PauseSource source, StallWatch stalls) {
+        return new ArrivalClock(source, stalls);
     }
 
     /**
@@ -105,11 +120,17 @@ final class ArrivalClock {
      * @return the earliest the request may have arrived, on the same base; {@code entryNanos} when no pause is near
      */
     long arrivalNanos(long entryNanos) {
-        if (source == null) {
-            return entryNanos;
+        long arrival = entryNanos;
+        if (source != null) {
+            long[] pause = total() == known ? pauseNanos : notice();
+            arrival = arrival(entryNanos, pause[0], pause[1]);
         }
-        long[] pause = total() == known ? pauseNanos : notice();
-        return arrival(entryNanos, pause[0], pause[1]);
+        if (stalls != null) {
+            // A collection's pause is also a stall for the watch, noticed later and less exactly: the earlier wins.
+            long[] stall = stalls.latest(entryNanos);
+            arrival = Math.min(arrival, arrival(entryNanos, stall[0], stall[1]));
+        }
+        return arrival;
     }
 
     /** The estimate itself: the whole pause when entering at its end, nothing from twice its length after. */
@@ -117,6 +138,14 @@ final class ArrivalClock {
         long length = pauseEndNanos - pauseStartNanos;
         long waited = length - Math.max(0, entryNanos - pauseEndNanos) / 2;
         return waited > 0 ? entryNanos - waited : entryNanos;
+    }
+
+    /** Stops the stall watch, if this clock has one. */
+    @Override
+    public void close() {
+        if (stalls != null) {
+            stalls.close();
+        }
     }
 
     /** @return the latest pause noticed so far, {start, end} on {@link System#nanoTime()}'s base (for tests) */

@@ -63,6 +63,7 @@ public final class NumbersContextListener implements ServletContextListener {
             throw new IllegalStateException("Cannot start the upstream HttpClient", e);
         }
         PrometheusObserver observer = null;
+        ArrivalClock arrivals = null;
         try {
             InFlightLimiter limiter = InFlightLimiter.between(settings.minInFlight(), settings.maxInFlight(),
                     settings.budget());
@@ -89,13 +90,17 @@ public final class NumbersContextListener implements ServletContextListener {
             AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer,
                     () -> limiter.calm() && cpu.spare());
             Drain drain = Drain.of(settings, limiter::inFlight);
+            arrivals = settings.pauseAwareArrival() ? ArrivalClock.pauseAware() : ArrivalClock.entryTime();
             context.setAttribute(NumbersService.ATTRIBUTE,
-                    new NumbersService(settings, client, limiter, aggregations, observer, drain));
+                    new NumbersService(settings, client, limiter, aggregations, observer, drain, arrivals));
             drain.onSigterm();
         } catch (RuntimeException e) {
             // The deployment fails: leave no client thread and no registry behind.
             if (observer != null) {
                 observer.close();
+            }
+            if (arrivals != null) {
+                arrivals.close();
             }
             stopQuietly(client);
             throw e;
@@ -111,6 +116,7 @@ public final class NumbersContextListener implements ServletContextListener {
         if (service instanceof NumbersService) {
             NumbersService running = (NumbersService) service;
             running.drain().close();
+            running.arrivals().close();
             // Called on a container thread, never one of the client's own, so stop() can wait for them.
             stopQuietly(running.client());
             if (running.observer() instanceof PrometheusObserver) {

@@ -17,9 +17,11 @@ import jakarta.servlet.ServletContext;
  * @param aggregations what every aggregation shares, and where one is started
  * @param observer     receives every request's and upstream's facts
  * @param drain        whether the instance is draining before it stops
+ * @param arrivals     when requests arrived, allowing for the process's pauses
  */
 public record NumbersService(Settings settings, UpstreamClient client, InFlightLimiter limiter,
-        AggregationContext aggregations, AggregationObserver observer, Drain drain) {
+        AggregationContext aggregations, AggregationObserver observer, Drain drain,
+        ArrivalClock arrivals) {
 
     /** The servlet context attribute that holds the running service. */
     static final String ATTRIBUTE = NumbersService.class.getName();

@@ -35,7 +35,6 @@ public final class NumbersServlet extends HttpServlet {
     /** Answers as {@code /explain}. */
     private final boolean explain;
     private transient NumbersService service;
-    private transient ArrivalClock arrivals;
 
     /** {@code /numbers}, as {@code web.xml} declares it. */
     public NumbersServlet() {
@@ -50,7 +49,6 @@ public final class NumbersServlet extends HttpServlet {
     @Override
     public void init() throws ServletException {
         service = NumbersService.from(getServletContext());
-        arrivals = service.settings().pauseAwareArrival() ? ArrivalClock.pauseAware() : ArrivalClock.entryTime();
     }
 
     @Override
@@ -106,8 +104,8 @@ public final class NumbersServlet extends HttpServlet {
             return;
         }
         // The budget counts from when the request may have arrived: earlier than its entry if it queued during a
-        // stop-the-world pause (ArrivalClock). Refusals above answer at once and count from entry.
-        long assumedArrivalNanos = arrivals.arrivalNanos(arrivalNanos);
+        // pause or stall of the process (ArrivalClock). Refusals above answer at once and count from entry.
+        long assumedArrivalNanos = service.arrivals().arrivalNanos(arrivalNanos);
         if (assumedArrivalNanos != arrivalNanos) {
             service.observer().arrivalBackdated(Duration.ofNanos(arrivalNanos - assumedArrivalNanos));
         }

@@ -61,7 +61,7 @@ class ArrivalClockTest {
     }
 
     private final ScriptedPauses pauses = new ScriptedPauses();
-    private final ArrivalClock clock = ArrivalClock.over(pauses);
+    private final ArrivalClock clock = ArrivalClock.over(pauses, null);
 
     @Test
     void aRequestFarFromAnyPauseArrivedWhenItEntered() {
@@ -124,20 +124,48 @@ class ArrivalClockTest {
 
     @Test
     void thisJvmsCollectionsArePlacedWhereTheyHappened() {
-        ArrivalClock jvm = ArrivalClock.pauseAware();
-        long collections = collections();
-        long before = System.nanoTime();
-        // Allocate until a collection has happened (System.gc() may be disabled, or concurrent).
-        while (collections() == collections) {
-            garbage = new byte[64 * 1024];
+        try (ArrivalClock jvm = ArrivalClock.pauseAware()) {
+            long collections = collections();
+            long before = System.nanoTime();
+            // Allocate until a collection has happened (System.gc() may be disabled, or concurrent).
+            while (collections() == collections) {
+                garbage = new byte[64 * 1024];
+            }
+            jvm.arrivalNanos(System.nanoTime());
+            long after = System.nanoTime(); // after the noticing, which a loaded machine may delay
+            long[] pause = jvm.latestPauseNanos();
+            // The beans give whole milliseconds on a base of their own, learnt from this first pause: allow 2 ms.
+            assertTrue(pause[0] <= pause[1], "a pause that ends before it starts");
+            assertTrue(pause[0] >= before - 2 * MS, "a pause placed before the allocation that caused it");
+            assertTrue(pause[1] <= after + 2 * MS, "a pause placed after it was noticed");
         }
-        jvm.arrivalNanos(System.nanoTime());
-        long after = System.nanoTime(); // after the noticing, which a loaded machine may delay
-        long[] pause = jvm.latestPauseNanos();
-        // The beans give whole milliseconds on a base of their own, learnt from this first pause: allow 2 ms.
-        assertTrue(pause[0] <= pause[1], "a pause that ends before it starts");
-        assertTrue(pause[0] >= before - 2 * MS, "a pause placed before the allocation that caused it");
-        assertTrue(pause[1] <= after + 2 * MS, "a pause placed after it was noticed");
+    }
+
+    @Test
+    void aRequestEnteringJustAfterAStallIsDatedBackIntoIt() {
+        StallWatch stalls = StallWatch.scripted(10, ORIGIN);
+        ArrivalClock watched = ArrivalClock.over(null, stalls);
+        stalls.beat(ORIGIN + 31 * MS); // due at 1 ms: a 30 ms stall
+        assertEquals(ORIGIN + MS, watched.arrivalNanos(ORIGIN + 31 * MS));
+        for (long at = 32; at <= 51; at++) {
+            stalls.beat(ORIGIN + at * MS);
+        }
+        assertEquals(ORIGIN + 31 * MS, watched.arrivalNanos(ORIGIN + 51 * MS)); // waited 30 less half of 20
+        for (long at = 52; at <= 91; at++) {
+            stalls.beat(ORIGIN + at * MS);
+        }
+        assertEquals(ORIGIN + 91 * MS, watched.arrivalNanos(ORIGIN + 91 * MS)); // twice its length after
+    }
+
+    @Test
+    void theEarlierArrivalOfACollectorsPauseAndAStallDecides() {
+        StallWatch stalls = StallWatch.scripted(10, pauses.nanos(1_000));
+        ArrivalClock both = ArrivalClock.over(pauses, stalls);
+        pauses.pause(0, 1_000, 1_040, 1_040); // a 40 ms collection, which the watch saw as a 39 ms stall
+        stalls.beat(pauses.nanos(1_040));
+        assertEquals(pauses.nanos(1_000), both.arrivalNanos(pauses.nanos(1_040)));
+        stalls.beat(pauses.nanos(1_100)); // then a stall the collectors do not report: 1 041 to 1 100
+        assertEquals(pauses.nanos(1_041), both.arrivalNanos(pauses.nanos(1_100)));
     }
 
     private static volatile byte[] garbage;
