@@ -2,6 +2,7 @@ package dev.numbers.web;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.RuntimeMXBean;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -47,13 +48,15 @@ final class ArrivalClock implements AutoCloseable {
     record Pause(long startMillis, long endMillis) {
     }
 
-    private static final ArrivalClock ENTRY = new ArrivalClock(null, null);
+    private static final ArrivalClock ENTRY = new ArrivalClock(null, null, Duration.ZERO);
     /** A wake this much later than due is a stall: less is a busy core's ordinary wait, which the margin's floor holds. */
     static final long STALL_THRESHOLD_MILLIS = 10;
     private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final PauseSource source;
     private final StallWatch stalls;
+    /** The longest wait assumed: a request that waited longer is past its budget however it is dated. */
+    private final long maxWaitNanos;
     /** Sum of the counts last looked at under the lock; a request that reads another sum takes the lock to look. */
     private volatile long known;
     /** Per collector, the count last looked at. Guarded by this. */
@@ -63,9 +66,10 @@ final class ArrivalClock implements AutoCloseable {
     /** Smallest uptime minus pause end seen when noticing a pause; see the class comment. Guarded by this. */
     private long offsetMillis = Long.MAX_VALUE;
 
-    private ArrivalClock(PauseSource source, StallWatch stalls) {
+    private ArrivalClock(PauseSource source, StallWatch stalls, Duration maxWait) {
         this.source = source;
         this.stalls = stalls;
+        this.maxWaitNanos = maxWait.toNanos();
         this.counts = new long[source == null ? 0 : source.collectors()];
         long sum = 0;
         for (int i = 0; i < counts.length; i++) {
@@ -81,12 +85,14 @@ final class ArrivalClock implements AutoCloseable {
     }
 
     /**
+     * @param budget the budget: a pause or stall counts for at most that long, so that a long one (a host suspended
+     *               for minutes) shortens the budgets of the requests after it for no longer than twice the budget
      * @return a clock that allows for this JVM's stop-the-world pauses and the stalls of a {@link StallWatch} it
      *         starts, which {@link #close()} stops; without {@code com.sun.management} beans for the collectors, for
      *         the stalls alone
      */
-    static ArrivalClock pauseAware() {
-        return over(collectorPauses(), StallWatch.start(STALL_THRESHOLD_MILLIS));
+    static ArrivalClock pauseAware(Duration budget) {
+        return over(collectorPauses(), StallWatch.start(STALL_THRESHOLD_MILLIS), budget);
     }
 
     /** @return the platform's collectors that time pauses, or null when it has no beans for them */
@@ -108,11 +114,12 @@ final class ArrivalClock implements AutoCloseable {
 
     /**
      * @param source the collectors' pauses, or null for none
-     * @param stalls the stalls noticed, or null for none; closed with this clock
+     * @param stalls  the stalls noticed, or null for none; closed with this clock
+     * @param maxWait the longest a pause or stall counts for
      * @return a clock over them (tests script both)
      */
-    static ArrivalClock over(PauseSource source, StallWatch stalls) {
-        return new ArrivalClock(source, stalls);
+    static ArrivalClock over(PauseSource source, StallWatch stalls, Duration maxWait) {
+        return new ArrivalClock(source, stalls, maxWait);
     }
 
     /**
@@ -123,19 +130,19 @@ final class ArrivalClock implements AutoCloseable {
         long arrival = entryNanos;
         if (source != null) {
             long[] pause = total() == known ? pauseNanos : notice();
-            arrival = arrival(entryNanos, pause[0], pause[1]);
+            arrival = arrival(entryNanos, pause[0], pause[1], maxWaitNanos);
         }
         if (stalls != null) {
             // A collection's pause is also a stall for the watch, noticed later and less exactly: the earlier wins.
             long[] stall = stalls.latest(entryNanos);
-            arrival = Math.min(arrival, arrival(entryNanos, stall[0], stall[1]));
+            arrival = Math.min(arrival, arrival(entryNanos, stall[0], stall[1], maxWaitNanos));
         }
         return arrival;
     }
 
     /** The estimate itself: the whole pause when entering at its end, nothing from twice its length after. */
-    private static long arrival(long entryNanos, long pauseStartNanos, long pauseEndNanos) {
-        long length = pauseEndNanos - pauseStartNanos;
+    private static long arrival(long entryNanos, long pauseStartNanos, long pauseEndNanos, long maxWaitNanos) {
+        long length = Math.min(pauseEndNanos - pauseStartNanos, maxWaitNanos);
         long waited = length - Math.max(0, entryNanos - pauseEndNanos) / 2;
         return waited > 0 ? entryNanos - waited : entryNanos;
     }

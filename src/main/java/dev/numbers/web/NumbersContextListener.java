@@ -90,7 +90,7 @@ public final class NumbersContextListener implements ServletContextListener {
             AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer,
                     () -> limiter.calm() && cpu.spare());
             Drain drain = Drain.of(settings, limiter::inFlight);
-            arrivals = settings.pauseAwareArrival() ? ArrivalClock.pauseAware() : ArrivalClock.entryTime();
+            arrivals = settings.pauseAwareArrival() ? ArrivalClock.pauseAware(settings.budget()) : ArrivalClock.entryTime();
             context.setAttribute(NumbersService.ATTRIBUTE,
                     new NumbersService(settings, client, limiter, aggregations, observer, drain, arrivals));
             drain.onSigterm();

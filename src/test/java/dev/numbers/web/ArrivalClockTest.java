@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class ArrivalClockTest {
 
     private static final long MS = 1_000_000;
     private static final long ORIGIN = 7_000_000 * MS; // any nanoTime origin
+    private static final Duration BUDGET = Duration.ofMillis(500);
 
     /**
      * Two collectors whose counts, pauses and clocks the test sets. The collectors' time base runs {@code offset} ms
@@ -61,7 +63,7 @@ class ArrivalClockTest {
     }
 
     private final ScriptedPauses pauses = new ScriptedPauses();
-    private final ArrivalClock clock = ArrivalClock.over(pauses, null);
+    private final ArrivalClock clock = ArrivalClock.over(pauses, null, BUDGET);
 
     @Test
     void aRequestFarFromAnyPauseArrivedWhenItEntered() {
@@ -124,7 +126,7 @@ class ArrivalClockTest {
 
     @Test
     void thisJvmsCollectionsArePlacedWhereTheyHappened() {
-        try (ArrivalClock jvm = ArrivalClock.pauseAware()) {
+        try (ArrivalClock jvm = ArrivalClock.pauseAware(BUDGET)) {
             long collections = collections();
             long before = System.nanoTime();
             // Allocate until a collection has happened (System.gc() may be disabled, or concurrent).
@@ -144,7 +146,7 @@ class ArrivalClockTest {
     @Test
     void aRequestEnteringJustAfterAStallIsDatedBackIntoIt() {
         StallWatch stalls = StallWatch.scripted(10, ORIGIN);
-        ArrivalClock watched = ArrivalClock.over(null, stalls);
+        ArrivalClock watched = ArrivalClock.over(null, stalls, BUDGET);
         stalls.beat(ORIGIN + 31 * MS); // due at 1 ms: a 30 ms stall
         assertEquals(ORIGIN + MS, watched.arrivalNanos(ORIGIN + 31 * MS));
         for (long at = 32; at <= 51; at++) {
@@ -160,12 +162,25 @@ class ArrivalClockTest {
     @Test
     void theEarlierArrivalOfACollectorsPauseAndAStallDecides() {
         StallWatch stalls = StallWatch.scripted(10, pauses.nanos(1_000));
-        ArrivalClock both = ArrivalClock.over(pauses, stalls);
+        ArrivalClock both = ArrivalClock.over(pauses, stalls, BUDGET);
         pauses.pause(0, 1_000, 1_040, 1_040); // a 40 ms collection, which the watch saw as a 39 ms stall
         stalls.beat(pauses.nanos(1_040));
         assertEquals(pauses.nanos(1_000), both.arrivalNanos(pauses.nanos(1_040)));
         stalls.beat(pauses.nanos(1_100)); // then a stall the collectors do not report: 1 041 to 1 100
         assertEquals(pauses.nanos(1_041), both.arrivalNanos(pauses.nanos(1_100)));
+    }
+
+    @Test
+    void aStopLongerThanTheBudgetCountsForTheBudgetAndForTwiceItAfter() {
+        StallWatch stalls = StallWatch.scripted(10, ORIGIN);
+        ArrivalClock watched = ArrivalClock.over(null, stalls, BUDGET);
+        long end = ORIGIN + 60_001 * MS; // the host suspended the machine for a minute
+        stalls.beat(end);
+        assertEquals(end - 500 * MS, watched.arrivalNanos(end));
+        for (long at = 1; at <= 1_000; at++) {
+            stalls.beat(end + at * MS);
+        }
+        assertEquals(end + 1_000 * MS, watched.arrivalNanos(end + 1_000 * MS));
     }
 
     private static volatile byte[] garbage;
