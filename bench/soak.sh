@@ -29,7 +29,8 @@
 # The loadgen runs in chunks of --chunk seconds (its -duration is at most 10 minutes, and a chunk's summary is what
 # counts late answers exactly), back to back: every chunk opens its connections again, under a second apart (the
 # new connections' Jetty objects, about 4 MB a chunk at 800 connections, end up in the old generation as garbage).
-# Environment: INSTANCE_JVM_OPTS [those of bench/jvm-options.sh and -XX:+ExitOnOutOfMemoryError]; JETTY_HOME [target/it-containers/jetty-home-12.1.8]; BENCH_BIN [/tmp/bench/bin].
+# Environment: INSTANCE_JVM_OPTS [those of bench/jvm-options.sh and -XX:+ExitOnOutOfMemoryError];
+# JETTY_HOME [target/it-containers/jetty-home-12.1.8]; BENCH_BIN [/tmp/bench/bin].
 # Nothing is pinned. Loopback only; everything started is stopped by PID on exit.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -49,8 +49,6 @@ final class ArrivalClock implements AutoCloseable {
     }
 
     private static final ArrivalClock ENTRY = new ArrivalClock(null, null, Duration.ZERO);
-    /** A wake this much later than due is a stall: less is a busy core's ordinary wait, which the margin's floor holds. */
-    static final long STALL_THRESHOLD_MILLIS = 10;
     private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final PauseSource source;
@@ -92,7 +90,7 @@ final class ArrivalClock implements AutoCloseable {
      *         the stalls alone
      */
     static ArrivalClock pauseAware(Duration budget) {
-        return over(collectorPauses(), StallWatch.start(STALL_THRESHOLD_MILLIS), budget);
+        return over(collectorPauses(), StallWatch.start(), budget);
     }
 
     /** @return the platform's collectors that time pauses, or null when it has no beans for them */

@@ -24,8 +24,8 @@ import java.util.Set;
  * fails the deployment), starts the one shared {@link UpstreamClient}, creates the web application's own Prometheus
  * registry ({@link PrometheusObserver}), registers the {@code /metrics}, {@code /health} and {@code /explain}
  * servlets at their configured paths (none when a path is {@code off}) and the try-it page's
- * {@code /try-it.json}, publishes a {@link NumbersService} for the servlets, and makes {@code SIGTERM} start a
- * {@link Drain}. Declared in {@code web.xml}.
+ * {@code /try-it.json}, starts the {@link ArrivalClock} and its stall watch, publishes a {@link NumbersService} for the
+ * servlets, and makes {@code SIGTERM} start a {@link Drain}. Declared in {@code web.xml}.
  *
  * <p>The operational servlets are added programmatically ({@link ServletContext#addServlet}), which every Servlet
  * container allows to a listener declared in {@code web.xml}, so that their paths are settings like any other.
@@ -90,7 +90,8 @@ public final class NumbersContextListener implements ServletContextListener {
             AggregationContext aggregations = AggregationContext.create(settings, client, margin, observer,
                     () -> limiter.calm() && cpu.spare());
             Drain drain = Drain.of(settings, limiter::inFlight);
-            arrivals = settings.pauseAwareArrival() ? ArrivalClock.pauseAware(settings.budget()) : ArrivalClock.entryTime();
+            arrivals = settings.pauseAwareArrival() ? ArrivalClock.pauseAware(settings.budget())
+                    : ArrivalClock.entryTime();
             context.setAttribute(NumbersService.ATTRIBUTE,
                     new NumbersService(settings, client, limiter, aggregations, observer, drain, arrivals));
             drain.onSigterm();

@@ -20,6 +20,8 @@ import java.util.concurrent.locks.LockSupport;
 final class StallWatch implements AutoCloseable {
 
     static final long PERIOD_MILLIS = 1;
+    /** A wake this much later than due is a stall: less is a busy core's ordinary wait, which the margin's floor holds. */
+    static final long THRESHOLD_MILLIS = 10;
     private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(PERIOD_MILLIS);
 
     private final long thresholdNanos;
@@ -36,12 +38,9 @@ final class StallWatch implements AutoCloseable {
         this.thread = run ? new Thread(this::watch, "numbers-stall-watch") : null;
     }
 
-    /**
-     * @param thresholdMillis how much later than due a wake must be to count as a stall
-     * @return a running watch; {@link #close()} stops its thread
-     */
-    static StallWatch start(long thresholdMillis) {
-        StallWatch watch = new StallWatch(TimeUnit.MILLISECONDS.toNanos(thresholdMillis), System.nanoTime(), true);
+    /** @return a running watch with the {@value #THRESHOLD_MILLIS} ms threshold; {@link #close()} stops its thread */
+    static StallWatch start() {
+        StallWatch watch = new StallWatch(TimeUnit.MILLISECONDS.toNanos(THRESHOLD_MILLIS), System.nanoTime(), true);
         watch.thread.setDaemon(true);
         watch.thread.start();
         return watch;

@@ -1,8 +1,7 @@
 package dev.numbers.web;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,15 +53,16 @@ class StallWatchTest {
 
     @Test
     @Timeout(10)
-    void closingStopsItsThread() throws InterruptedException {
-        StallWatch running = StallWatch.start(10);
-        assertTrue(watchThreadAlive(), "no watch thread after start");
+    void closingStopsItsThread() {
+        long before = watchThreads(); // another test's watch, still running, is not this one's
+        StallWatch running = StallWatch.start();
+        assertEquals(before + 1, watchThreads(), "no watch thread after start");
         running.close();
-        assertFalse(watchThreadAlive(), "the watch thread outlived close()");
+        assertEquals(before, watchThreads(), "the watch thread outlived close()");
     }
 
-    private static boolean watchThreadAlive() {
+    private static long watchThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .anyMatch(t -> t.isAlive() && t.getName().equals("numbers-stall-watch"));
+                .filter(t -> t.isAlive() && t.getName().equals("numbers-stall-watch")).count();
     }
 }
