@@ -54,6 +54,39 @@ final class RecentMaximum {
     }
 
     /**
+     * The largest value that is either recent or came back: a value recorded once is remembered for the newest few
+     * windows, a value recorded in two windows or more for all of them.
+     *
+     * @param nowNanos {@link System#nanoTime()} now
+     * @param newest   how many of the newest windows (the current one included) count in full
+     * @return the largest value of the newest {@code newest} windows or, if larger, the second largest of the maxima
+     *         of all windows remembered; 0 if none
+     */
+    long largestRecentOrRecurring(long nowNanos, int newest) {
+        long epoch = Math.floorDiv(nowNanos, windowNanos);
+        long recent = 0;
+        long largest = 0;
+        long second = 0;
+        for (int i = 0; i < windows; i++) {
+            long age = epoch - epochs.get(i);
+            if (age < 0 || age >= windows) {
+                continue;
+            }
+            long value = maxima.get(i);
+            if (age < newest) {
+                recent = Math.max(recent, value);
+            }
+            if (value > largest) {
+                second = largest;
+                largest = value;
+            } else {
+                second = Math.max(second, value);
+            }
+        }
+        return Math.max(recent, second);
+    }
+
+    /**
      * @param value    a positive value
      * @param nowNanos {@link System#nanoTime()} now
      */

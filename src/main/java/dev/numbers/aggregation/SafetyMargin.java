@@ -12,13 +12,15 @@ import java.util.concurrent.TimeUnit;
  * cutoff its last byte was handed to the container (the timer waking late, the hand-over to a pool thread, rendering
  * and writing, pauses). What it cannot time is the request's way in — from the kernel through the container's
  * selector and thread pool to the servlet — and the kernel's part of the way out; no portable API dates them. So the
- * margin is 1.5 times the largest lag seen in the last thirty seconds plus 2 ms, but never less than the floor, which
- * covers the unseen path, and never more than the ceiling. Thirty seconds, because the largest lags come back at that
- * scale (a collection after a burst of new connections, a stall of the host) and must not be learnt afresh each time.
- * See docs/design.md#deadline-and-safety-margin.
+ * margin is 1.5 times the largest lag worth remembering plus 2 ms, but never less than the floor, which covers the
+ * unseen path, and never more than the ceiling. Worth remembering is a lag of the current five-second window or the one
+ * before, or one that came back within thirty seconds: lags that recur (collections under a steady load, the host's stops) must not be learnt afresh
+ * each time, while one that did not (a cold JVM's, a collection after a burst of new connections) would otherwise cut
+ * every upstream short for half a minute. See docs/design.md#deadline-and-safety-margin.
  *
- * <p>Lags are kept as maxima of five-second windows in a ring of six ({@link RecentMaximum}): no lock on the request
- * path, and two reports racing over a window's reset can lose one lag, which only delays the reaction by one answer.
+ * <p>Lags are kept as maxima of five-second windows in a ring of six ({@link RecentMaximum}); a lag came back when a
+ * second window holds one as large. No lock on the request path: two reports racing over a window's reset can lose one
+ * lag, which only delays the reaction by one answer.
  */
 public final class SafetyMargin {
 
@@ -26,6 +28,8 @@ public final class SafetyMargin {
 
     private final long floorNanos;
     private final long ceilingNanos;
+    private static final int RECENT_WINDOWS = 2;
+
     private final RecentMaximum lags = RecentMaximum.over(6, Duration.ofSeconds(5));
 
     private SafetyMargin(Duration floor, Duration ceiling) {
@@ -54,7 +58,7 @@ public final class SafetyMargin {
         if (floorNanos == ceilingNanos) {
             return floorNanos;
         }
-        long worst = lags.get(nowNanos);
+        long worst = lags.largestRecentOrRecurring(nowNanos, RECENT_WINDOWS);
         long wanted = worst == 0 ? 0 : worst + worst / 2 + HEADROOM_NANOS;
         return Math.min(ceilingNanos, Math.max(floorNanos, wanted));
     }

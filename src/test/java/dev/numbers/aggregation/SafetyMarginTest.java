@@ -36,13 +36,30 @@ class SafetyMarginTest {
     }
 
     @Test
-    void remembersALagForThirtySecondsThenDecaysToItsFloor() {
+    void remembersALagSeenOnceUntilTheWindowAfterItsOwnEnds() {
+        margin.record(40 * MS, START); // window [0 s, 5 s)
+        assertEquals(62 * MS, margin.currentNanos(START + 9_999 * MS));
+        assertEquals(10 * MS, margin.currentNanos(START + 10_000 * MS));
+    }
+
+    @Test
+    void remembersALagThatCameBackForThirtySecondsThenDecaysToItsFloor() {
         margin.record(40 * MS, START);
+        margin.record(45 * MS, START + 12_000 * MS); // a second window as bad: the lag recurs
         assertEquals(62 * MS, margin.currentNanos(START + 29_000 * MS));
-        assertEquals(10 * MS, margin.currentNanos(START + 31_000 * MS));
+        assertEquals(10 * MS, margin.currentNanos(START + 30_000 * MS)); // the first window is gone, one remains
         // a slot reused thirty seconds later starts afresh
         margin.record(4 * MS, START + 30_000 * MS);
         assertEquals(10 * MS, margin.currentNanos(START + 30_000 * MS));
+    }
+
+    @Test
+    void aLagThatCameBackSmallerIsRememberedAtTheSizeItCameBack() {
+        margin.record(50 * MS, START);
+        margin.record(20 * MS, START + 6_000 * MS);
+        margin.record(30 * MS, START + 11_000 * MS);
+        // at 21 s no window is recent; 30 ms is the largest lag that two windows saw
+        assertEquals(47 * MS, margin.currentNanos(START + 21_000 * MS));
     }
 
     @Test
