@@ -54,6 +54,14 @@ class SafetyMarginTest {
     }
 
     @Test
+    void manyLagsOfOneWindowAreOneLagNotOneThatCameBack() {
+        margin.record(40 * MS, START);
+        margin.record(40 * MS, START + 1_000 * MS); // the same pause or stall, reported by every answer it delayed
+        margin.record(40 * MS, START + 4_999 * MS);
+        assertEquals(10 * MS, margin.currentNanos(START + 10_000 * MS));
+    }
+
+    @Test
     void aLagThatCameBackSmallerIsRememberedAtTheSizeItCameBack() {
         margin.record(50 * MS, START);
         margin.record(20 * MS, START + 6_000 * MS);
