@@ -13,10 +13,11 @@ import java.util.concurrent.TimeUnit;
  * and writing, pauses). What it cannot time is the request's way in — from the kernel through the container's
  * selector and thread pool to the servlet — and the kernel's part of the way out; no portable API dates them. So the
  * margin is 1.5 times the largest lag worth remembering plus 2 ms, but never less than the floor, which covers the
- * unseen path, and never more than the ceiling. Worth remembering is a lag of the current five-second window or the one
- * before, or one that came back within thirty seconds: lags that recur (collections under a steady load, the host's stops) must not be learnt afresh
- * each time, while one that did not (a cold JVM's, a collection after a burst of new connections) would otherwise cut
- * every upstream short for half a minute. See docs/design.md#deadline-and-safety-margin.
+ * unseen path, and never more than the ceiling. Worth remembering is a lag of the current five-second window or the
+ * one before, or one that came back within thirty seconds: lags that recur (collections under a steady load, the
+ * host's stops) must not be learnt afresh each time, while one that did not (a cold JVM's, a collection after a burst
+ * of new connections) would otherwise cut every upstream short for half a minute.
+ * See docs/design.md#deadline-and-safety-margin.
  *
  * <p>Lags are kept as maxima of five-second windows in a ring of six ({@link RecentMaximum}); a lag came back when a
  * second window holds one as large. No lock on the request path: two reports racing over a window's reset can lose one
@@ -25,11 +26,11 @@ import java.util.concurrent.TimeUnit;
 public final class SafetyMargin {
 
     private static final long HEADROOM_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** How many of the newest windows count in full; older ones only through a lag that came back. */
+    private static final int RECENT_WINDOWS = 2;
 
     private final long floorNanos;
     private final long ceilingNanos;
-    private static final int RECENT_WINDOWS = 2;
-
     private final RecentMaximum lags = RecentMaximum.over(6, Duration.ofSeconds(5));
 
     private SafetyMargin(Duration floor, Duration ceiling) {
