@@ -42,15 +42,7 @@ final class RecentMaximum {
      * @return the largest value recorded in the current window and the {@code windows - 1} before it; 0 if none
      */
     long get(long nowNanos) {
-        long epoch = Math.floorDiv(nowNanos, windowNanos);
-        long largest = 0;
-        for (int i = 0; i < windows; i++) {
-            long age = epoch - epochs.get(i);
-            if (age >= 0 && age < windows) {
-                largest = Math.max(largest, maxima.get(i));
-            }
-        }
-        return largest;
+        return largestRecentOrRecurring(nowNanos, windows); // every window recent: the largest of all
     }
 
     /**
