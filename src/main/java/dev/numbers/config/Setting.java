@@ -21,7 +21,7 @@ public final class Setting<T> {
 
     public static final Setting<Duration> BUDGET = of("numbers.budget", Format.DURATION, "500ms",
             "time from arrival until the answer's last byte has left", Settings::budget);
-    public static final Setting<Duration> SAFETY_MARGIN = of("numbers.safetyMargin", Format.DURATION, "30ms",
+    public static final Setting<Duration> SAFETY_MARGIN = of("numbers.safetyMargin", Format.DURATION, "38ms",
             "floor of the self-tuning safety margin: pending upstreams are abandoned at the budget less the margin",
             Settings::safetyMargin);
     public static final Setting<Duration> MAX_SAFETY_MARGIN = of("numbers.maxSafetyMargin", Format.DURATION, "60ms",

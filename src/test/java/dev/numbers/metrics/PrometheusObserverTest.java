@@ -234,7 +234,7 @@ class PrometheusObserverTest {
                 () -> assertEquals(0, scrape.value(LATE_ANSWERS)),
                 () -> assertEquals(0, scrape.value(IN_FLIGHT)),
                 () -> assertEquals(List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.44,
-                        0.45, 0.47, 0.5, 1.0, 2.5, Double.POSITIVE_INFINITY), scrape.bounds(REQUEST_DURATION)),
+                        0.45, 0.462, 0.5, 1.0, 2.5, Double.POSITIVE_INFINITY), scrape.bounds(REQUEST_DURATION)),
                 () -> assertEquals(scrape.bounds(REQUEST_DURATION), scrape.bounds(UPSTREAM_DURATION)));
     }
 
