@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
 done
 port=28080
 jetty_home="${JETTY_HOME:-$repo/target/it-containers/jetty-home-12.1.8}"
-catalina_home="${CATALINA_HOME:-$(ls -d "$repo"/target/it-containers/apache-tomcat-* 2>/dev/null | head -1)}"
+catalina_home="${CATALINA_HOME:-$(ls -d "$repo"/target/it-containers/apache-tomcat-* 2>/dev/null | head -1 || true)}"
 mkdir -p "$out"
 cp "$repo/target/numbers.war" "$out/numbers.war" # what is measured, whatever is built meanwhile
 git -C "$repo" log -1 --format='commit %h %s' > "$out/commit.txt"
@@ -52,6 +52,7 @@ start() { # DEPLOYMENT: starts it on $port in the background, sets $pid, waits u
         jetty.http.host=127.0.0.1 jetty.http.port="$port") > "$log" 2>&1 &
       pid=$!;;
     tomcat)
+      [ -n "$catalina_home" ] || { echo "no Tomcat: run mvn verify, or set CATALINA_HOME" >&2; exit 1; }
       local base="$out/tomcat-base"
       rm -rf "$base" && mkdir -p "$base"/{logs,temp,work,webapps} && cp -r "$catalina_home/conf" "$base/"
       sed -i -e "s/<Server port=\"8005\"/<Server port=\"-1\"/" -e "s/<Connector port=\"8080\"/<Connector port=\"$port\"/" \
