@@ -106,7 +106,7 @@ final class Aggregation implements AsyncListener {
         this.margin = shared.margin();
         this.mergeCost = shared.mergeCost();
         HttpClient client = shared.client().httpClient();
-        this.scheduler = client.getScheduler();
+        this.scheduler = shared.client().deadlines();
         this.executor = client.getExecutor();
         this.upstreams = exchange.urls().stream().map(uri -> new Upstream(this, shared, uri)).toList();
         this.unsettled = new AtomicInteger(upstreams.size());

@@ -103,7 +103,7 @@ final class Upstream {
             UpstreamClient client = shared.client();
             Executor pool = client.httpClient().getExecutor();
             // The timer thread only hands over, as for the deadline: sending runs Jetty's queueing and connecting.
-            hedgeTimer = client.httpClient().getScheduler().schedule(() -> UpstreamClient.runOnPool(pool, this::hedge),
+            hedgeTimer = client.deadlines().schedule(() -> UpstreamClient.runOnPool(pool, this::hedge),
                     Math.max(0, first.sentNanos() + delay - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
     }

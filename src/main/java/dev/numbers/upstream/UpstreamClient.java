@@ -22,6 +22,7 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * The one {@link HttpClient} a web application shares for every upstream fetch, with the threads it owns. Why each
@@ -55,8 +56,12 @@ public final class UpstreamClient {
     private final BoundedNameResolver names;
     private final PolicyCheckingResolver resolver;
     private final QueuedThreadPool executor;
+    /** The client's timer: connect, idle, request and lookup timeouts. */
     private final ScheduledThreadPoolExecutor timer;
-    /** The timer's threads, joined on stop: an executor counts as terminated a moment before its thread has ended. */
+    /** The deadlines' and hedges' timer. */
+    private final ScheduledThreadPoolExecutor deadlineTimer;
+    private final Scheduler deadlines;
+    /** The timers' threads, joined on stop: an executor counts as terminated a moment before its thread has ended. */
     private final Queue<Thread> timerThreads = new ConcurrentLinkedQueue<>();
 
     private UpstreamClient(Settings settings, NameLookup lookup) {
@@ -68,16 +73,13 @@ public final class UpstreamClient {
         executor.setDaemon(true);
         executor.setStopTimeout(STOP_WAIT_MILLIS);
 
-        AtomicInteger timers = new AtomicInteger();
-        timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "numbers-client-timer-" + timers.incrementAndGet());
-            t.setDaemon(true);
-            timerThreads.add(t);
-            return t;
-        });
-        // Deadline and request timers are cancelled by the thousand; cancelled ones must not pile up in the queue.
-        timer.setRemoveOnCancelPolicy(true);
+        timer = newTimer("numbers-client-timer");
         ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler(timer);
+        // The deadlines and hedges have a timer of their own. Jetty expires a connection's idle timeout on the client's
+        // timer thread and closes the connection there; a cold start opens connections by the hundred, and 30 s after
+        // their last use they time out in the same second: on a shared thread the deadlines waited behind the closes.
+        deadlineTimer = newTimer("numbers-deadline-timer");
+        deadlines = new ScheduledExecutorScheduler(deadlineTimer);
 
         ClientConnector connector = new ClientConnector();
         connector.setExecutor(executor);
@@ -186,12 +188,35 @@ public final class UpstreamClient {
                 names.stop(STOP_WAIT_MILLIS);
             } finally {
                 timer.shutdownNow();
+                deadlineTimer.shutdownNow();
                 timer.awaitTermination(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                deadlineTimer.awaitTermination(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
                 for (Thread t : timerThreads) {
                     t.join(STOP_WAIT_MILLIS);
                 }
             }
         }
+    }
+
+    /** A single-thread timer whose cancelled tasks leave its queue at once: they are cancelled by the thousand. */
+    private ScheduledThreadPoolExecutor newTimer(String name) {
+        AtomicInteger threads = new AtomicInteger();
+        ScheduledThreadPoolExecutor newTimer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, name + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            timerThreads.add(t);
+            return t;
+        });
+        newTimer.setRemoveOnCancelPolicy(true);
+        return newTimer;
+    }
+
+    /**
+     * @return the timer for the aggregations' deadlines and hedges, apart from the client's: whatever Jetty does on the
+     *         client's timer thread (closing the connections whose idle timeout expired) does not delay them
+     */
+    public Scheduler deadlines() {
+        return deadlines;
     }
 
     public HttpClient httpClient() {
