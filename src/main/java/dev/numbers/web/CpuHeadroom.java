@@ -47,7 +47,8 @@ final class CpuHeadroom {
 
     /**
      * @param busy       the verdict since this sample
-     * @param spareInRow measured samples in a row, up to this one, under the share (at most {@link #SPARE_SAMPLES})
+     * @param spareInRow measured samples in a row, up to this one, at most four fifths of the share (counted up to
+     *                   {@link #SPARE_SAMPLES})
      * @param afterQuiet begun by the first ask after a quiet stretch: the verdict and the row are the previous one's
      */
     private record Sample(long atNanos, long cpuNanos, boolean busy, int spareInRow, boolean afterQuiet) {
@@ -64,7 +65,9 @@ final class CpuHeadroom {
         this.cpuClock = cpuClock;
         this.processors = processors;
         this.busyPercent = busyPercent;
-        this.last = new AtomicReference<>(new Sample(nanoClock.getAsLong(), cpuClock.getAsLong(), true, 0, false));
+        long cpu = cpuClock.getAsLong();
+        // Busy until measured, unless the CPU time is unknown: then never busy, from the start.
+        this.last = new AtomicReference<>(new Sample(nanoClock.getAsLong(), cpu, cpu >= 0, 0, false));
     }
 
     /**

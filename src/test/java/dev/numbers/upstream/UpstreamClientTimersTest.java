@@ -1,12 +1,8 @@
 package dev.numbers.upstream;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.numbers.config.SettingSource;
 import dev.numbers.config.Settings;
-import java.net.InetAddress;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +22,7 @@ class UpstreamClientTimersTest {
 
     @BeforeEach
     void start() throws Exception {
-        client = UpstreamClient.create(Settings.load(SettingSource.of(Map.of())),
-                host -> new InetAddress[] {InetAddress.getLoopbackAddress()});
+        client = UpstreamClient.create(Settings.defaults());
         client.start();
     }
 
@@ -39,19 +34,19 @@ class UpstreamClientTimersTest {
 
     @Test
     void firesDeadlinesWhileTheClientsTimerIsHeldUp() throws Exception {
-        Scheduler connections = client.httpClient().getScheduler(); // the connections' idle timeouts, as Jetty's
+        Scheduler jettys = client.httpClient().getScheduler(); // the connections' idle timeouts fire there
         CompletableFuture<Void> heldUp = new CompletableFuture<>();
-        connections.schedule(() -> {
+        CompletableFuture<Void> letGo = new CompletableFuture<>();
+        jettys.schedule(() -> {
             heldUp.complete(null);
             BoundedNameResolverTest.awaitIgnoringInterrupts(release); // as a burst of closes would hold it
+            letGo.complete(null);
         }, 0, TimeUnit.MILLISECONDS);
         heldUp.get(5, TimeUnit.SECONDS);
 
-        CompletableFuture<Void> deadline = new CompletableFuture<>();
-        client.deadlines().schedule(() -> deadline.complete(null), 100, TimeUnit.MILLISECONDS);
-        // A margin no loaded machine needs: the 100 ms timer fires while the other timer stays held up.
-        deadline.get(5, TimeUnit.SECONDS);
-        assertTrue(deadline.isDone());
-        assertFalse(release.getCount() == 0, "the client's timer was still held up");
+        CompletableFuture<Boolean> firedWhileHeldUp = new CompletableFuture<>();
+        client.deadlines().schedule(() -> firedWhileHeldUp.complete(!letGo.isDone()), 100, TimeUnit.MILLISECONDS);
+        // A margin no loaded machine needs: the 100 ms timer fires while the client's timer stays held up.
+        assertTrue(firedWhileHeldUp.get(5, TimeUnit.SECONDS), "the client's timer was let go first");
     }
 }
