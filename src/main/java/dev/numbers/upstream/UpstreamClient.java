@@ -28,7 +28,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * The one {@link HttpClient} a web application shares for every upstream fetch, with the threads it owns. Why each
  * part is set up as it is: docs/design.md#threads-and-pools and docs/design.md#upstream-connections.
  *
- * <p>All of its threads (the client's pool, selector, timer and name lookups) are created here and ended by
+ * <p>All of its threads (the client's pool, selectors, two timers and name lookups) are created here and ended by
  * {@link #stop()}, which waits until they have terminated, so that undeploying leaves no thread behind (Tomcat checks
  * this); only a lookup stuck in the system resolver may outlive that wait, on a daemon thread.
  */
